@@ -1,0 +1,42 @@
+import { defineConfig } from '@playwright/test';
+
+// Debian's Chromium: Playwright cannot download browsers here.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const baseArgs = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const port = Number(process.env.TEST_PORT ?? 5199);
+
+export default defineConfig({
+  testDir: 'tests/browser',
+  testMatch: '**/*.spec.ts',
+  // Two cores: one browser at a time keeps timings and memory sane.
+  workers: 1,
+  timeout: 120_000,
+  reporter: [['list'], ['json', { outputFile: 'test-results/browser.json' }]],
+  outputDir: 'test-results/artifacts',
+  use: { baseURL: `http://localhost:${port}` },
+  webServer: {
+    command: `npx vite --port ${port} --strictPort`,
+    url: `http://localhost:${port}/tests/browser/pages/blank.html`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+  },
+  projects: [
+    {
+      // No WebGPU flag: requestAdapter() returns null, so this exercises the WASM fallback.
+      name: 'wasm',
+      use: { launchOptions: { executablePath: chromium, args: baseArgs } },
+    },
+    {
+      // SwiftShader software adapter: correctness of the WebGPU path, not its speed.
+      name: 'webgpu',
+      use: { launchOptions: { executablePath: chromium, args: [...baseArgs, '--enable-unsafe-webgpu'] } },
+    },
+  ],
+});
