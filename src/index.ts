@@ -17,3 +17,25 @@ export {
   type ErrorCode,
 } from './errors.ts';
 export { MANIFEST_VERSION, type ModelManifest, type ManifestFile, type BudgetPreset, type EncoderPreprocess, type SegmenterPreprocess } from './models/manifest.ts';
+
+// Pure helpers: masks (bit-packed, IoU, pruning, coverage on the patch grid).
+export { type BitMask, maskFromDense, maskFromBits, maskToDense, resampleToMask } from './masks/bitmask.ts';
+export { maskIoU } from './masks/iou.ts';
+export { pruneMasks, type PruneOptions, type PruneResult } from './masks/prune.ts';
+export { maskCoverage } from './masks/coverage.ts';
+
+// Pure helpers: visual-token composition (docs/composition.md).
+export { poolPatches } from './tokens/pool.ts';
+export { poolMask } from './tokens/pool-mask.ts';
+export { normScale, patchStatistics, type NormScaleMode, type PatchStatistics } from './tokens/norm-scale.ts';
+export {
+  planTokens,
+  planImage,
+  type PlanPolicy,
+  type TokenPlan,
+  type TokenSplit,
+  type ExplicitSplit,
+  type PlanTokensOptions,
+  type PlanImageOptions,
+} from './tokens/plan.ts';
+export { composeVisualTokens, TokenKind, type TokenKindCode, type ComposedTokens } from './tokens/layout.ts';

@@ -1,0 +1,76 @@
+/**
+ * The token layout: the one place the order of visual tokens the LLM sees is built
+ * (docs/composition.md, "Token layout"): `[CLS] [patches row-major] [objects in pruned order]`,
+ * kinds absent from the plan skipped.
+ */
+import { DimensionError, InvalidArgumentError } from '../errors.ts';
+import type { BitMask } from '../masks/bitmask.ts';
+import { maskCoverage } from '../masks/coverage.ts';
+import { checkInteger, checkLength } from '../validate.ts';
+import { type NormScaleMode, normScaleToken, patchStatistics } from './norm-scale.ts';
+import type { TokenPlan } from './plan.ts';
+import { poolMask } from './pool-mask.ts';
+import { poolPatches } from './pool.ts';
+
+/** Kind codes of the composed tokens, in layout order: CLS, then patches, then objects. */
+export const TokenKind = { cls: 0, patch: 1, object: 2 } as const;
+
+/** One of the {@link TokenKind} codes. */
+export type TokenKindCode = (typeof TokenKind)[keyof typeof TokenKind];
+
+/** Visual tokens in layout order with the kind of each. */
+export interface ComposedTokens {
+  /** `T*dim` row-major, T = plan.total. */
+  tokens: Float32Array;
+  /** `T` kind codes ({@link TokenKind}). */
+  kinds: Uint8Array;
+}
+
+/**
+ * Composes one image's visual tokens from the encoder output: CLS (row 0 of `hidden`), the patch
+ * grid pooled to `plan.grid`, then one mask-pooled object token per `plan.maskIds` entry. CLS and
+ * object tokens are norm-scaled to the patch statistics unless `normMode` is 'none'.
+ * `hidden` is `(1+N)*dim`, CLS first, N = grid[0]*grid[1].
+ */
+export function composeVisualTokens(
+  hidden: Float32Array,
+  grid: [number, number],
+  dim: number,
+  masks: readonly BitMask[],
+  plan: TokenPlan,
+  normMode: NormScaleMode,
+): ComposedTokens {
+  const [gh, gw] = grid;
+  checkInteger('grid[0]', gh, 1);
+  checkInteger('grid[1]', gw, 1);
+  checkInteger('dim', dim, 1);
+  checkLength('hidden', hidden.length, (1 + gh * gw) * dim, '(1 + grid[0]*grid[1])*dim');
+  const [ph, pw] = plan.grid;
+  if (plan.maskIds.length !== plan.objects || plan.total !== plan.cls + ph * pw + plan.objects) {
+    throw new InvalidArgumentError('plan is inconsistent (total, grid, objects, maskIds disagree); pass a plan from planImage');
+  }
+  const patches = hidden.subarray(dim);
+  const stats = normMode === 'per-image' && plan.cls + plan.objects > 0 ? patchStatistics(patches) : undefined;
+  const tokens = new Float32Array(plan.total * dim);
+  const kinds = new Uint8Array(plan.total);
+  let t = 0;
+
+  if (plan.cls === 1) {
+    tokens.set(hidden.subarray(0, dim), 0);
+    if (stats) normScaleToken(tokens, 0, dim, stats);
+    kinds[t++] = TokenKind.cls;
+  }
+  if (ph * pw > 0) {
+    tokens.set(poolPatches(patches, gh, gw, dim, ph, pw), t * dim);
+    kinds.fill(TokenKind.patch, t, t + ph * pw);
+    t += ph * pw;
+  }
+  for (const id of plan.maskIds) {
+    const mask = masks[id];
+    if (!mask) throw new DimensionError(`plan refers to mask ${id} but there are ${masks.length} masks; plan with the same masks`);
+    tokens.set(poolMask(patches, maskCoverage(mask, gh, gw), dim), t * dim);
+    if (stats) normScaleToken(tokens, t * dim, dim, stats);
+    kinds[t++] = TokenKind.object;
+  }
+  return { tokens, kinds };
+}

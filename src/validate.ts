@@ -1,0 +1,22 @@
+/**
+ * Argument checks shared by the pure modules. Each throws the typed error whose message names the
+ * argument, what it got and what to pass instead.
+ */
+import { DimensionError, InvalidArgumentError } from './errors.ts';
+
+/** Throws InvalidArgumentError unless `value` is an integer >= `min`. */
+export function checkInteger(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${String(value)}`, { [name]: value });
+  }
+}
+
+/** Throws DimensionError unless `length` equals `expected`; `what` says how `expected` is made. */
+export function checkLength(name: string, length: number, expected: number, what: string): void {
+  if (length !== expected) {
+    throw new DimensionError(`${name} has ${length} elements but ${what} = ${expected}; pass an array of that length`, {
+      [name]: length,
+      expected,
+    });
+  }
+}
