@@ -39,3 +39,7 @@ export {
   type PlanImageOptions,
 } from './tokens/plan.ts';
 export { composeVisualTokens, TokenKind, type TokenKindCode, type ComposedTokens } from './tokens/layout.ts';
+
+// Model packages: manifest validation and file integrity (docs/model-format.md).
+export { parseManifest } from './models/parse.ts';
+export { verifyFile, sha256Hex } from './models/verify.ts';

@@ -72,6 +72,8 @@ export interface ModelManifest {
     grid: [number, number];
     /** Feature size D. */
     hiddenSize: number;
+    /** Optional patch side in pixels; when given, grid must equal cropSize / patchSize. */
+    patchSize?: number;
   };
 
   /** Promptable segmenter in SAM's two-stage layout (SlimSAM exports). */
@@ -114,6 +116,8 @@ export interface ModelManifest {
     config?: string;
     hiddenSize: number;
     numLayers: number;
+    /** Optional query-head count; when given it must be a multiple of numKeyValueHeads. */
+    numAttentionHeads?: number;
     numKeyValueHeads: number;
     headDim: number;
     vocabSize: number;

@@ -1,0 +1,261 @@
+/**
+ * Manifest validation: turns untrusted JSON into a {@link ModelManifest} or throws a
+ * {@link ManifestError} whose `details.field` names the offending field (dotted path).
+ */
+import { ManifestError } from '../errors.ts';
+import { MANIFEST_VERSION, type BudgetPreset, type ManifestFile, type ModelManifest } from './manifest.ts';
+
+type Json = Record<string, unknown>;
+
+/** Field readers bound to one manifest, so every error carries the field path and the manifest URL. */
+class FieldReader {
+  constructor(private readonly baseUrl: string | undefined) {}
+
+  fail(field: string, message: string): never {
+    const where = this.baseUrl ? ` (manifest at ${this.baseUrl})` : '';
+    throw new ManifestError(`manifest field '${field}' ${message}${where}`, { field, baseUrl: this.baseUrl });
+  }
+
+  obj(parent: Json, key: string, field: string): Json {
+    const v = parent[key];
+    if (v === undefined) this.fail(field, 'is missing; add it (see docs/model-format.md)');
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(field, `must be an object, got ${JSON.stringify(v)}`);
+    return v as Json;
+  }
+
+  str(parent: Json, key: string, field: string): string {
+    const v = parent[key];
+    if (v === undefined) this.fail(field, 'is missing; add it (see docs/model-format.md)');
+    if (typeof v !== 'string' || v.length === 0) this.fail(field, `must be a non-empty string, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  num(parent: Json, key: string, field: string, opts: { int?: boolean; min?: number; positive?: boolean } = {}): number {
+    const v = parent[key];
+    if (v === undefined) this.fail(field, 'is missing; add it (see docs/model-format.md)');
+    const kind = opts.int ? 'an integer' : 'a number';
+    if (typeof v !== 'number' || !Number.isFinite(v) || (opts.int && !Number.isInteger(v))) this.fail(field, `must be ${kind}, got ${JSON.stringify(v)}`);
+    if (opts.positive && v <= 0) this.fail(field, `must be > 0, got ${v}`);
+    if (opts.min !== undefined && v < opts.min) this.fail(field, `must be >= ${opts.min}, got ${v}`);
+    return v;
+  }
+
+  optNum(parent: Json, key: string, field: string, opts: { int?: boolean; positive?: boolean }): number | undefined {
+    return parent[key] === undefined ? undefined : this.num(parent, key, field, opts);
+  }
+
+  tuple<N extends number>(parent: Json, key: string, field: string, length: N, opts: { int?: boolean; positive?: boolean }): number[] & { length: N } {
+    const v = parent[key];
+    if (v === undefined) this.fail(field, 'is missing; add it (see docs/model-format.md)');
+    if (!Array.isArray(v) || v.length !== length) this.fail(field, `must be an array of ${length} numbers, got ${JSON.stringify(v)}`);
+    return v.map((_, i) => this.num(v as unknown as Json, String(i), `${field}[${i}]`, opts)) as number[] & { length: N };
+  }
+
+  oneOf<T extends string>(parent: Json, key: string, field: string, options: readonly T[]): T {
+    const v = this.str(parent, key, field);
+    if (!(options as readonly string[]).includes(v)) this.fail(field, `must be one of ${options.map((o) => `'${o}'`).join(', ')}, got '${v}'`);
+    return v as T;
+  }
+
+  /** A package-relative file path that must also be listed in `files`. */
+  path(parent: Json, key: string, field: string, files: Record<string, ManifestFile>): string {
+    const v = this.str(parent, key, field);
+    if (!isRelativePath(v)) this.fail(field, `must be a path relative to the manifest (no leading '/', no '..', no URL scheme), got '${v}'`);
+    if (!(v in files)) this.fail(field, `refers to '${v}', which is not listed in 'files'; add its size and sha256 there`);
+    return v;
+  }
+}
+
+function isRelativePath(p: string): boolean {
+  return !p.startsWith('/') && !/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.split('/').some((s) => s === '..' || s === '');
+}
+
+const RGB = 3;
+
+function parseFiles(r: FieldReader, root: Json): Record<string, ManifestFile> {
+  const raw = r.obj(root, 'files', 'files');
+  const files: Record<string, ManifestFile> = {};
+  for (const [path, entry] of Object.entries(raw)) {
+    const field = `files['${path}']`;
+    if (!isRelativePath(path)) r.fail(field, 'must be keyed by a path relative to the manifest');
+    if (typeof entry !== 'object' || entry === null) r.fail(field, 'must be {size, sha256}');
+    const e = entry as Json;
+    const size = r.num(e, 'size', `${field}.size`, { int: true, min: 0 });
+    const sha256 = r.str(e, 'sha256', `${field}.sha256`);
+    if (!/^[0-9a-f]{64}$/.test(sha256)) r.fail(`${field}.sha256`, `must be 64 lower-case hex digits, got '${sha256}'`);
+    files[path] = { size, sha256 };
+  }
+  if (Object.keys(files).length === 0) r.fail('files', 'is empty; list every file of the package with its size and sha256');
+  return files;
+}
+
+function parseEncoder(r: FieldReader, root: Json, files: Record<string, ManifestFile>): ModelManifest['encoder'] {
+  const e = r.obj(root, 'encoder', 'encoder');
+  const p = r.obj(e, 'preprocess', 'encoder.preprocess');
+  const pos = { int: true, positive: true };
+  const preprocess = {
+    shortestEdge: r.num(p, 'shortestEdge', 'encoder.preprocess.shortestEdge', pos),
+    cropSize: r.tuple(p, 'cropSize', 'encoder.preprocess.cropSize', 2, pos) as [number, number],
+    mode: r.oneOf(p, 'mode', 'encoder.preprocess.mode', ['crop', 'pad'] as const),
+    rescaleFactor: r.num(p, 'rescaleFactor', 'encoder.preprocess.rescaleFactor', { positive: true }),
+    mean: r.tuple(p, 'mean', 'encoder.preprocess.mean', RGB, {}) as [number, number, number],
+    std: r.tuple(p, 'std', 'encoder.preprocess.std', RGB, { positive: true }) as [number, number, number],
+  };
+  const grid = r.tuple(e, 'grid', 'encoder.grid', 2, pos) as [number, number];
+  const patchSize = r.optNum(e, 'patchSize', 'encoder.patchSize', pos);
+  if (patchSize !== undefined) {
+    const expected = preprocess.cropSize.map((s) => s / patchSize);
+    if (expected[0] !== grid[0] || expected[1] !== grid[1]) {
+      r.fail('encoder.grid', `is [${grid}] but encoder.preprocess.cropSize [${preprocess.cropSize}] / encoder.patchSize ${patchSize} gives [${expected}]; make them agree`);
+    }
+  }
+  return {
+    file: r.path(e, 'file', 'encoder.file', files),
+    inputName: r.str(e, 'inputName', 'encoder.inputName'),
+    outputName: r.str(e, 'outputName', 'encoder.outputName'),
+    preprocess,
+    grid,
+    hiddenSize: r.num(e, 'hiddenSize', 'encoder.hiddenSize', pos),
+    ...(patchSize === undefined ? {} : { patchSize }),
+  };
+}
+
+function parseSegmenter(r: FieldReader, root: Json, files: Record<string, ManifestFile>): ModelManifest['segmenter'] {
+  const s = r.obj(root, 'segmenter', 'segmenter');
+  const p = r.obj(s, 'preprocess', 'segmenter.preprocess');
+  const a = r.obj(s, 'amg', 'segmenter.amg');
+  const pos = { int: true, positive: true };
+  const preprocess = {
+    longestEdge: r.num(p, 'longestEdge', 'segmenter.preprocess.longestEdge', pos),
+    padSize: r.num(p, 'padSize', 'segmenter.preprocess.padSize', pos),
+    rescaleFactor: r.num(p, 'rescaleFactor', 'segmenter.preprocess.rescaleFactor', { positive: true }),
+    mean: r.tuple(p, 'mean', 'segmenter.preprocess.mean', RGB, {}) as [number, number, number],
+    std: r.tuple(p, 'std', 'segmenter.preprocess.std', RGB, { positive: true }) as [number, number, number],
+  };
+  if (preprocess.longestEdge > preprocess.padSize) {
+    r.fail('segmenter.preprocess.longestEdge', `(${preprocess.longestEdge}) must not exceed segmenter.preprocess.padSize (${preprocess.padSize})`);
+  }
+  const fraction = (key: string) => {
+    const v = r.num(a, key, `segmenter.amg.${key}`);
+    if (v < 0 || v > 1) r.fail(`segmenter.amg.${key}`, `must be in [0, 1], got ${v}`);
+    return v;
+  };
+  return {
+    visionEncoder: r.path(s, 'visionEncoder', 'segmenter.visionEncoder', files),
+    promptDecoder: r.path(s, 'promptDecoder', 'segmenter.promptDecoder', files),
+    preprocess,
+    maskSize: r.num(s, 'maskSize', 'segmenter.maskSize', pos),
+    amg: {
+      pointsPerSide: r.num(a, 'pointsPerSide', 'segmenter.amg.pointsPerSide', pos),
+      pointsPerBatch: r.num(a, 'pointsPerBatch', 'segmenter.amg.pointsPerBatch', pos),
+      predIouThreshold: fraction('predIouThreshold'),
+      stabilityThreshold: fraction('stabilityThreshold'),
+      stabilityOffset: r.num(a, 'stabilityOffset', 'segmenter.amg.stabilityOffset', { min: 0 }),
+      nmsThreshold: fraction('nmsThreshold'),
+      minAreaFraction: fraction('minAreaFraction'),
+    },
+  };
+}
+
+function parseLlm(r: FieldReader, root: Json, files: Record<string, ManifestFile>): ModelManifest['llm'] {
+  const l = r.obj(root, 'llm', 'llm');
+  const pos = { int: true, positive: true };
+  const numKeyValueHeads = r.num(l, 'numKeyValueHeads', 'llm.numKeyValueHeads', pos);
+  const numAttentionHeads = r.optNum(l, 'numAttentionHeads', 'llm.numAttentionHeads', pos);
+  if (numAttentionHeads !== undefined && numAttentionHeads % numKeyValueHeads !== 0) {
+    r.fail('llm.numAttentionHeads', `(${numAttentionHeads}) must be a multiple of llm.numKeyValueHeads (${numKeyValueHeads})`);
+  }
+  const headDim = r.num(l, 'headDim', 'llm.headDim', pos);
+  if (headDim % 2 !== 0) r.fail('llm.headDim', `must be even (rotary embeddings rotate pairs), got ${headDim}`);
+  return {
+    embedTokens: r.path(l, 'embedTokens', 'llm.embedTokens', files),
+    decoder: r.path(l, 'decoder', 'llm.decoder', files),
+    tokenizer: r.path(l, 'tokenizer', 'llm.tokenizer', files),
+    tokenizerConfig: r.path(l, 'tokenizerConfig', 'llm.tokenizerConfig', files),
+    ...(l.config === undefined ? {} : { config: r.path(l, 'config', 'llm.config', files) }),
+    hiddenSize: r.num(l, 'hiddenSize', 'llm.hiddenSize', pos),
+    numLayers: r.num(l, 'numLayers', 'llm.numLayers', pos),
+    ...(numAttentionHeads === undefined ? {} : { numAttentionHeads }),
+    numKeyValueHeads,
+    headDim,
+    vocabSize: r.num(l, 'vocabSize', 'llm.vocabSize', pos),
+    maxPositions: r.num(l, 'maxPositions', 'llm.maxPositions', pos),
+  };
+}
+
+function parsePrompt(r: FieldReader, root: Json, vocabSize: number): ModelManifest['prompt'] {
+  const p = r.obj(root, 'prompt', 'prompt');
+  const eos = p.eosTokenIds;
+  if (!Array.isArray(eos) || eos.length === 0) r.fail('prompt.eosTokenIds', `must be a non-empty array of token ids, got ${JSON.stringify(eos)}`);
+  const eosTokenIds = eos.map((_, i) => {
+    const id = r.num(eos as unknown as Json, String(i), `prompt.eosTokenIds[${i}]`, { int: true, min: 0 });
+    if (id >= vocabSize) r.fail(`prompt.eosTokenIds[${i}]`, `(${id}) must be below llm.vocabSize (${vocabSize})`);
+    return id;
+  });
+  return {
+    imageToken: r.str(p, 'imageToken', 'prompt.imageToken'),
+    eosTokenIds,
+    ...(p.systemPrompt === undefined ? {} : { systemPrompt: r.str(p, 'systemPrompt', 'prompt.systemPrompt') }),
+  };
+}
+
+function parseTokens(r: FieldReader, root: Json): ModelManifest['tokens'] {
+  const t = r.obj(root, 'tokens', 'tokens');
+  const kinds = t.kinds;
+  const known = ['cls', 'patch', 'object'] as const;
+  if (!Array.isArray(kinds) || kinds.length === 0 || new Set(kinds).size !== kinds.length || !kinds.every((k) => (known as readonly unknown[]).includes(k))) {
+    r.fail('tokens.kinds', `must be a non-empty list of distinct kinds from 'cls', 'patch', 'object', got ${JSON.stringify(kinds)}`);
+  }
+  const presets = t.presets;
+  if (!Array.isArray(presets)) r.fail('tokens.presets', `must be an array of {name, budget}, got ${JSON.stringify(presets)}`);
+  return {
+    maskResolution: r.num(t, 'maskResolution', 'tokens.maskResolution', { int: true, positive: true }),
+    normScale: r.oneOf(t, 'normScale', 'tokens.normScale', ['per-image', 'none'] as const),
+    kinds: kinds as ModelManifest['tokens']['kinds'],
+    presets: presets.map((p, i): BudgetPreset => {
+      if (typeof p !== 'object' || p === null) r.fail(`tokens.presets[${i}]`, 'must be {name, budget}');
+      return {
+        name: r.str(p as Json, 'name', `tokens.presets[${i}].name`),
+        budget: r.num(p as Json, 'budget', `tokens.presets[${i}].budget`, { int: true, positive: true }),
+      };
+    }),
+  };
+}
+
+/**
+ * Validates a parsed manifest.json and returns it typed. Throws {@link ManifestError} (with
+ * `details.field`) for a missing or mistyped field, an unknown format or version, inconsistent
+ * dims, or a component file that `files` does not list. `baseUrl` only labels error messages.
+ */
+export function parseManifest(json: unknown, baseUrl?: string): ModelManifest {
+  const r = new FieldReader(baseUrl);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    r.fail('(root)', 'must be a JSON object; pass the parsed contents of manifest.json');
+  }
+  const root = json as Json;
+  if (root.format !== 'mask-llava-web') r.fail('format', `must be 'mask-llava-web', got ${JSON.stringify(root.format)}`);
+  const version = r.num(root, 'version', 'version', { int: true });
+  if (version !== MANIFEST_VERSION) {
+    r.fail('version', `is ${version}, but this SDK reads version ${MANIFEST_VERSION}; use a matching SDK or re-export the model`);
+  }
+  const files = parseFiles(r, root);
+  const encoder = parseEncoder(r, root, files);
+  const projector = r.obj(root, 'projector', 'projector');
+  const llm = parseLlm(r, root, files);
+  return {
+    format: 'mask-llava-web',
+    version,
+    name: r.str(root, 'name', 'name'),
+    encoder,
+    segmenter: parseSegmenter(r, root, files),
+    projector: {
+      file: r.path(projector, 'file', 'projector.file', files),
+      inputName: r.str(projector, 'inputName', 'projector.inputName'),
+      outputName: r.str(projector, 'outputName', 'projector.outputName'),
+    },
+    llm,
+    prompt: parsePrompt(r, root, llm.vocabSize),
+    tokens: parseTokens(r, root),
+    files,
+  };
+}
