@@ -94,6 +94,7 @@ function parseEncoder(r: FieldReader, root: Json, files: Record<string, Manifest
   const p = r.obj(e, 'preprocess', 'encoder.preprocess');
   const pos = { int: true, positive: true };
   const preprocess = {
+    ...p,
     shortestEdge: r.num(p, 'shortestEdge', 'encoder.preprocess.shortestEdge', pos),
     cropSize: r.tuple(p, 'cropSize', 'encoder.preprocess.cropSize', 2, pos) as [number, number],
     mode: r.oneOf(p, 'mode', 'encoder.preprocess.mode', ['crop', 'pad'] as const),
@@ -110,6 +111,7 @@ function parseEncoder(r: FieldReader, root: Json, files: Record<string, Manifest
     }
   }
   return {
+    ...e,
     file: r.path(e, 'file', 'encoder.file', files),
     inputName: r.str(e, 'inputName', 'encoder.inputName'),
     outputName: r.str(e, 'outputName', 'encoder.outputName'),
@@ -126,6 +128,7 @@ function parseSegmenter(r: FieldReader, root: Json, files: Record<string, Manife
   const a = r.obj(s, 'amg', 'segmenter.amg');
   const pos = { int: true, positive: true };
   const preprocess = {
+    ...p,
     longestEdge: r.num(p, 'longestEdge', 'segmenter.preprocess.longestEdge', pos),
     padSize: r.num(p, 'padSize', 'segmenter.preprocess.padSize', pos),
     rescaleFactor: r.num(p, 'rescaleFactor', 'segmenter.preprocess.rescaleFactor', { positive: true }),
@@ -141,11 +144,13 @@ function parseSegmenter(r: FieldReader, root: Json, files: Record<string, Manife
     return v;
   };
   return {
+    ...s,
     visionEncoder: r.path(s, 'visionEncoder', 'segmenter.visionEncoder', files),
     promptDecoder: r.path(s, 'promptDecoder', 'segmenter.promptDecoder', files),
     preprocess,
     maskSize: r.num(s, 'maskSize', 'segmenter.maskSize', pos),
     amg: {
+      ...a,
       pointsPerSide: r.num(a, 'pointsPerSide', 'segmenter.amg.pointsPerSide', pos),
       pointsPerBatch: r.num(a, 'pointsPerBatch', 'segmenter.amg.pointsPerBatch', pos),
       predIouThreshold: fraction('predIouThreshold'),
@@ -168,6 +173,7 @@ function parseLlm(r: FieldReader, root: Json, files: Record<string, ManifestFile
   const headDim = r.num(l, 'headDim', 'llm.headDim', pos);
   if (headDim % 2 !== 0) r.fail('llm.headDim', `must be even (rotary embeddings rotate pairs), got ${headDim}`);
   return {
+    ...l,
     embedTokens: r.path(l, 'embedTokens', 'llm.embedTokens', files),
     decoder: r.path(l, 'decoder', 'llm.decoder', files),
     tokenizer: r.path(l, 'tokenizer', 'llm.tokenizer', files),
@@ -193,6 +199,7 @@ function parsePrompt(r: FieldReader, root: Json, vocabSize: number): ModelManife
     return id;
   });
   return {
+    ...p,
     imageToken: r.str(p, 'imageToken', 'prompt.imageToken'),
     eosTokenIds,
     ...(p.systemPrompt === undefined ? {} : { systemPrompt: r.str(p, 'systemPrompt', 'prompt.systemPrompt') }),
@@ -209,6 +216,7 @@ function parseTokens(r: FieldReader, root: Json): ModelManifest['tokens'] {
   const presets = t.presets;
   if (!Array.isArray(presets)) r.fail('tokens.presets', `must be an array of {name, budget}, got ${JSON.stringify(presets)}`);
   return {
+    ...t,
     maskResolution: r.num(t, 'maskResolution', 'tokens.maskResolution', { int: true, positive: true }),
     normScale: r.oneOf(t, 'normScale', 'tokens.normScale', ['per-image', 'none'] as const),
     kinds: kinds as ModelManifest['tokens']['kinds'],
@@ -225,7 +233,8 @@ function parseTokens(r: FieldReader, root: Json): ModelManifest['tokens'] {
 /**
  * Validates a parsed manifest.json and returns it typed. Throws {@link ManifestError} (with
  * `details.field`) for a missing or mistyped field, an unknown format or version, inconsistent
- * dims, or a component file that `files` does not list. `baseUrl` only labels error messages.
+ * dims, or a component file that `files` does not list. Fields this version does not know are
+ * kept as they are (additions are forward-compatible). `baseUrl` only labels error messages.
  */
 export function parseManifest(json: unknown, baseUrl?: string): ModelManifest {
   const r = new FieldReader(baseUrl);
@@ -243,12 +252,14 @@ export function parseManifest(json: unknown, baseUrl?: string): ModelManifest {
   const projector = r.obj(root, 'projector', 'projector');
   const llm = parseLlm(r, root, files);
   return {
+    ...root,
     format: 'mask-llava-web',
     version,
     name: r.str(root, 'name', 'name'),
     encoder,
     segmenter: parseSegmenter(r, root, files),
     projector: {
+      ...projector,
       file: r.path(projector, 'file', 'projector.file', files),
       inputName: r.str(projector, 'inputName', 'projector.inputName'),
       outputName: r.str(projector, 'outputName', 'projector.outputName'),

@@ -31,6 +31,11 @@ test('accepts the generated tiny manifest and returns the same content', () => {
   expect(parseManifest(valid, 'http://x/tiny/')).toEqual(valid);
 });
 
+test('keeps fields it does not know (forward-compatible additions such as preprocess options)', () => {
+  const extended = variant((m) => (m.encoder.preprocess.resample = 'pillow'));
+  expect(parseManifest(extended)).toEqual(extended);
+});
+
 describe('rejects corrupted manifests with a ManifestError naming the field', () => {
   const cases: Array<[string, (m: any) => void, string]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
     ['missing encoder', (m) => delete m.encoder, 'encoder'],
