@@ -1,0 +1,388 @@
+"""Training stages of the ShapesWorld Mask-LLaVA (CPU, deterministic seeds).
+
+  encoder    ViT pretraining with dense supervision (per-patch colour/shape, CLS counts)
+  segmenter  promptable segmenter: point prompts inside GT instances (min loss over 3 masks + IoU head)
+  features   encoder features + GT masks + scene facts for a bank of LLM training scenes
+  llm        projector + decoder LLM on composed visual tokens (docs/composition.md)
+
+Run `python3 -m training.train STAGE --help`; training/train.sh runs the whole recipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import composition as C
+from .data import GRID, N_COUNT_HEADS, SEEDS, encoder_batch, perturb_masks, pixel_values, segmenter_batch
+from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, ViT
+from .shapesworld import COLOR_NAMES, MASK_SIZE, SHAPES, Scene, SceneObject, generate_scene, make_question
+from .tokenizer import END, IMAGE, Tokenizer, render_prompt
+
+OUT = os.environ.get('SW_OUT', 'training/out')
+FULL_BUDGET = 1 + GRID * GRID + 20
+LLM_DIM = 128
+LLM_DEPTH = 4
+LLM_HEADS = 4
+
+
+def seed_all(seed: int) -> None:
+    """Seed every RNG the recipe uses."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def log(stage: str, msg: str) -> None:
+    """One progress line with a timestamp."""
+    print(f'[{time.strftime("%H:%M:%S")}] {stage}: {msg}', flush=True)
+
+
+def cosine_lr(step: int, total: int, base: float, warmup: int) -> float:
+    """Linear warm-up then cosine decay to 5% of `base`."""
+    if step < warmup:
+        return base * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+# ---------------------------------------------------------------- stage: encoder
+
+class EncoderHeads(nn.Module):
+    """Linear probes that make the ViT's features carry what the LLM needs."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.color = nn.Linear(d, 1 + len(COLOR_NAMES))
+        self.shape = nn.Linear(d, 1 + len(SHAPES))
+        self.xy = nn.Linear(d, 2)
+        self.counts = nn.Linear(d, N_COUNT_HEADS * 9)
+
+
+def train_encoder(args: argparse.Namespace) -> None:
+    """Dense pretraining of the ViT."""
+    seed_all(args.seed)
+    vit = ViT()
+    heads = EncoderHeads(128)
+    params = list(vit.parameters()) + list(heads.parameters())
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.05)
+    ys, xs = torch.meshgrid(torch.arange(GRID), torch.arange(GRID), indexing='ij')
+    xy_t = torch.stack([(xs + 0.5) / GRID, (ys + 0.5) / GRID], -1).reshape(-1, 2).float()
+    t0 = time.time()
+    for step in range(args.steps):
+        for g in opt.param_groups:
+            g['lr'] = cosine_lr(step, args.steps, args.lr, 30)
+        b = encoder_batch([SEEDS['encoder'] + step * args.batch + i for i in range(args.batch)])
+        h = vit(b['pixels'])
+        cls, patches = h[:, 0], h[:, 1:]
+        lc = -(b['color'].flatten(2).transpose(1, 2) * F.log_softmax(heads.color(patches), -1)).sum(-1).mean()
+        ls = -(b['shape'].flatten(2).transpose(1, 2) * F.log_softmax(heads.shape(patches), -1)).sum(-1).mean()
+        lxy = F.mse_loss(heads.xy(patches), xy_t[None].expand(patches.shape[0], -1, -1)) * 10
+        cnt_logits = heads.counts(cls).reshape(-1, N_COUNT_HEADS, 9)
+        lcnt = F.cross_entropy(cnt_logits.reshape(-1, 9), b['counts'].clamp(max=8).reshape(-1))
+        loss = lc + ls + lxy + lcnt
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step % 20 == 0 or step == args.steps - 1:
+            acc = (cnt_logits.argmax(-1) == b['counts'].clamp(max=8)).float().mean()
+            log('encoder', f'step {step} loss {loss.item():.3f} col {lc.item():.3f} shp {ls.item():.3f} '
+                f'xy {lxy.item():.4f} cnt {lcnt.item():.3f} cnt_acc {acc.item():.3f} ({time.time() - t0:.0f}s)')
+    torch.save(vit.state_dict(), f'{OUT}/encoder.pt')
+    log('encoder', f'done in {time.time() - t0:.0f}s')
+
+
+# ---------------------------------------------------------------- stage: segmenter
+
+def seg_losses(iou_pred: torch.Tensor, logits: torch.Tensor, target: torch.Tensor, fg: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """SAM-style loss: min over the three masks of BCE + dice, plus IoU-head MSE.
+
+    Background prompts target an empty mask and a predicted IoU of 0, so AMG's IoU filter drops them.
+    """
+    t = target[:, :, None].expand_as(logits)
+    bce = F.binary_cross_entropy_with_logits(logits, t, reduction='none').mean((-1, -2))
+    prob = torch.sigmoid(logits)
+    inter = (prob * t).sum((-1, -2))
+    dice = 1 - (2 * inter + 1) / (prob.sum((-1, -2)) + t.sum((-1, -2)) + 1)
+    per = bce * 5 + dice
+    best = per.min(-1).values.mean()
+    with torch.no_grad():
+        hard = (logits > 0).float()
+        i = (hard * t).sum((-1, -2))
+        u = ((hard + t) > 0).float().sum((-1, -2))
+        iou = torch.where(u > 0, i / u.clamp(min=1), torch.zeros_like(u)) * fg[..., None]
+    return best, F.mse_loss(iou_pred, iou)
+
+
+def train_segmenter(args: argparse.Namespace) -> None:
+    """Train the promptable segmenter from scratch."""
+    seed_all(args.seed + 1)
+    enc, dec = SegVisionEncoder(), PromptMaskDecoder()
+    params = list(enc.parameters()) + list(dec.parameters())
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    rng = np.random.default_rng(args.seed + 1)
+    t0 = time.time()
+    for step in range(args.steps):
+        for g in opt.param_groups:
+            g['lr'] = cosine_lr(step, args.steps, args.lr, 30)
+        b = segmenter_batch([SEEDS['segmenter'] + step * args.batch + i for i in range(args.batch)], args.prompts, rng)
+        emb, pos = enc(b['pixels'])
+        iou_pred, logits = dec(b['points'], b['labels'], emb, pos)
+        lm, li = seg_losses(iou_pred, logits, b['target'], b['fg'])
+        loss = lm + li
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step % 20 == 0 or step == args.steps - 1:
+            with torch.no_grad():
+                best = iou_pred.argmax(-1, keepdim=True)
+                pm = torch.gather(logits, 2, best[..., None, None].expand(-1, -1, -1, MASK_SIZE, MASK_SIZE))[:, :, 0] > 0
+                t = b['target'] > 0.5
+                iou = (pm & t).sum((-1, -2)).float() / (pm | t).sum((-1, -2)).clamp(min=1).float()
+                miou = (iou * b['fg']).sum() / b['fg'].sum()
+            log('segmenter', f'step {step} mask {lm.item():.3f} iouhead {li.item():.4f} fg-miou {miou.item():.3f} ({time.time() - t0:.0f}s)')
+    torch.save({'enc': enc.state_dict(), 'dec': dec.state_dict()}, f'{OUT}/segmenter.pt')
+    log('segmenter', f'done in {time.time() - t0:.0f}s')
+
+
+# ---------------------------------------------------------------- stage: features
+
+def facts(scene: Scene) -> list[tuple[str, str, float, float]]:
+    """What questions need from a scene: colour, shape and visible centroid of every object."""
+    return [(o.color, o.shape, o.vx, o.vy) for o in scene.objects]
+
+
+def scene_from_facts(f: list) -> Scene:
+    """A mask-less Scene that the question makers accept."""
+    return Scene(image=np.zeros(0), objects=[SceneObject(c, s, 0, 0, 0, 0, vx, vy) for c, s, vx, vy in f])
+
+
+@torch.no_grad()
+def encode_images(vit: ViT, images: np.ndarray, batch: int = 64) -> torch.Tensor:
+    """Encoder hidden states [B, 1+N, D] for uint8 images."""
+    return torch.cat([vit(pixel_values(images[i:i + batch])) for i in range(0, len(images), batch)])
+
+
+def build_features(args: argparse.Namespace) -> None:
+    """Encode a bank of training scenes once (the encoder is frozen in the LLM stage)."""
+    vit = ViT()
+    vit.load_state_dict(torch.load(f'{OUT}/encoder.pt'))
+    vit.eval()
+    t0 = time.time()
+    feats, masks, offsets, all_facts = [], [], [0], []
+    for start in range(0, args.scenes, 256):
+        scenes = [generate_scene(SEEDS['llm'] + i) for i in range(start, min(args.scenes, start + 256))]
+        feats.append(encode_images(vit, np.stack([s.image for s in scenes])).half())
+        for s in scenes:
+            m = s.masks()
+            masks.append(np.packbits(m.reshape(len(m), -1), axis=1))
+            offsets.append(offsets[-1] + len(m))
+            all_facts.append(facts(s))
+        log('features', f'{start + len(scenes)} scenes ({time.time() - t0:.0f}s)')
+    torch.save({'feats': torch.cat(feats), 'masks': np.concatenate(masks), 'offsets': np.array(offsets),
+                'facts': all_facts}, f'{OUT}/features.pt')
+    log('features', f'done in {time.time() - t0:.0f}s')
+
+
+# ---------------------------------------------------------------- stage: llm
+
+BUDGET_MODES = [('full', 0.10), ('57', 0.15), ('42', 0.10), ('29', 0.10), ('15', 0.15), ('random', 0.15), ('patch-only', 0.25)]
+
+
+def sample_mode(rng: np.random.Generator, patch_only: bool) -> str:
+    """The budget mode of one training step (one mode per step keeps padding small)."""
+    if patch_only:
+        return 'patch-only'
+    modes, probs = zip(*BUDGET_MODES)
+    return modes[int(rng.choice(len(modes), p=np.array(probs) / sum(probs)))]
+
+
+def sample_plan(rng: np.random.Generator, mode: str, k: int, oversample: bool) -> C.Plan:
+    """A token plan for one training image: budgets varied, object tokens oversampled.
+
+    Oversampling = half of the non-patch-only plans use the 'object-first' policy, which keeps
+    every object token and gives the patches what is left.
+    """
+    budgets = {'full': FULL_BUDGET, '57': 57, '42': 42, '29': 29, '15': 15}
+    if mode == 'patch-only':
+        pick = rng.random()
+        b = GRID * GRID if pick < 0.2 else int(rng.choice([57, 42, 29, 15])) if pick < 0.7 else int(rng.integers(1, GRID * GRID))
+        return C.plan_tokens(b, k, GRID, GRID, 'patch-only')
+    b = budgets.get(mode) or int(rng.integers(3, FULL_BUDGET + 1))
+    policy = 'object-first' if oversample and rng.random() < 0.5 else 'balanced'
+    return C.plan_tokens(b, k, GRID, GRID, policy)
+
+
+class LlmBatcher:
+    """Composes visual tokens (training/composition.py) and builds chat sequences the way the
+    runtime does: the single <image> placeholder replaced by the T projected visual tokens."""
+
+    def __init__(self, tok: Tokenizer, bank: dict, norm: str, patch_only: bool, oversample: bool, seed: int) -> None:
+        self.tok, self.bank, self.norm = tok, bank, norm
+        self.patch_only, self.oversample = patch_only, oversample
+        self.rng = np.random.default_rng(seed)
+        self.image_id = tok.special_ids[IMAGE]
+        self.end_id = tok.special_ids[END]
+
+    def masks_of(self, i: int) -> torch.Tensor:
+        """GT visible masks [K, M, M] of bank scene i."""
+        a, b = self.bank['offsets'][i], self.bank['offsets'][i + 1]
+        bits = np.unpackbits(self.bank['masks'][a:b], axis=1)[:, :MASK_SIZE * MASK_SIZE]
+        return torch.from_numpy(bits.reshape(-1, MASK_SIZE, MASK_SIZE).astype(bool))
+
+    def visual(self, i: int, mode: str) -> torch.Tensor:
+        """Composed (pre-projector) visual tokens [T, D] for bank scene i with a sampled plan."""
+        hidden = self.bank['feats'][i].float()
+        masks = self.masks_of(i)
+        order = self.rng.permutation(len(masks))
+        masks = perturb_masks(masks[order], self.rng)
+        if len(masks) > 1 and self.rng.random() < 0.03:
+            masks = masks[:-1]
+        plan = sample_plan(self.rng, mode, len(masks), self.oversample)
+        toks, _ = C.compose(hidden, GRID, GRID, masks, plan, self.norm)
+        return toks
+
+    def batch(self, scenes: int, per_scene: int) -> list[tuple[torch.Tensor, list[list[int]], list[list[int]]]]:
+        """Per scene: (visual tokens, prompt ids per question, answer ids + <|end|> per question)."""
+        out = []
+        n = len(self.bank['facts'])
+        mode = sample_mode(self.rng, self.patch_only)
+        for _ in range(scenes):
+            i = int(self.rng.integers(n))
+            vis = self.visual(i, mode)
+            scene = scene_from_facts(self.bank['facts'][i])
+            qs = [make_question(scene, self.rng) for _ in range(per_scene)]
+            out.append((vis, [self.tok.encode(render_prompt(q['question'])) for q in qs],
+                        [self.tok.encode(q['answer']) + [self.end_id] for q in qs]))
+        return out
+
+
+def _pad(seqs: list[torch.Tensor], dim: int, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    L = max(s.shape[0] for s in seqs)
+    x = torch.zeros(len(seqs), L, dim)
+    mask = torch.zeros(len(seqs), L, dtype=torch.long)
+    for j, s in enumerate(seqs):
+        sl = slice(L - len(s), L) if left else slice(0, len(s))
+        x[j, sl] = s
+        mask[j, sl] = 1
+    return x, mask
+
+
+def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Answer loss and token accuracy. The prompt up to and including the visual tokens is
+    shared by a scene's questions, so it runs once (left-padded) and its KV cache is reused by
+    each question's suffix; positions count real tokens only, exactly as an unpadded run."""
+    prefixes, suffixes, targets, owner = [], [], [], []
+    for j, (vis, prompts, answers) in enumerate(items):
+        at = prompts[0].index(image_id)
+        prefixes.append(torch.cat([lm.embed(torch.tensor(prompts[0][:at])), proj(vis)], 0))
+        for prompt, answer in zip(prompts, answers):
+            assert prompt[:at] == prompts[0][:at]
+            ids = prompt[at + 1:] + answer[:-1]
+            suffixes.append(lm.embed(torch.tensor(ids)))
+            t = torch.full((len(ids),), -100)
+            t[-len(answer):] = torch.tensor(answer)
+            targets.append(t)
+            owner.append(j)
+    xp, mp = _pad(prefixes, lm.dim, left=True)
+    pp = (mp.cumsum(1) - 1).clamp(min=0)
+    _, past = lm(xp, mp, pp, lm.empty_past(xp.shape[0]))
+    idx = torch.tensor(owner)
+    past = [(k[idx], v[idx]) for k, v in past]
+    xs, ms = _pad(suffixes, lm.dim, left=False)
+    y = torch.full(ms.shape, -100)
+    for j, t in enumerate(targets):
+        y[j, :len(t)] = t
+    ps = mp.sum(1)[idx, None] + torch.arange(xs.shape[1])[None]
+    logits, _ = lm(xs, torch.cat([mp[idx], ms], 1), ps, past)
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    with torch.no_grad():
+        sel = y != -100
+        acc = (logits.argmax(-1)[sel] == y[sel]).float().mean()
+    return loss, acc
+
+
+def train_llm(args: argparse.Namespace) -> None:
+    """Projector + decoder LLM on the frozen encoder's composed tokens."""
+    seed_all(args.seed + 2)
+    tok = Tokenizer()
+    bank = torch.load(f'{OUT}/features.pt')
+    lm = DecoderLM(tok.size, LLM_DIM, LLM_DEPTH, LLM_HEADS)
+    proj = Projector(128, LLM_DIM)
+    params = list(lm.parameters()) + list(proj.parameters())
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    batcher = LlmBatcher(tok, bank, 'none' if args.no_norm_scale else 'per-image', args.patch_only,
+                         not args.no_oversample, args.seed + 2)
+    t0 = time.time()
+    step = 0
+    while True:
+        elapsed = time.time() - t0
+        if step >= args.steps or (args.minutes and elapsed > args.minutes * 60):
+            break
+        for g in opt.param_groups:
+            g['lr'] = cosine_lr(step, args.steps, args.lr, 50)
+        items = batcher.batch(args.scenes_per_step, args.questions_per_scene)
+        loss, acc = llm_loss(lm, proj, items, batcher.image_id)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step % 25 == 0:
+            log('llm', f'step {step} loss {loss.item():.3f} tok-acc {acc.item():.3f} ({time.time() - t0:.0f}s)')
+        if step % 200 == 0 and step:
+            torch.save({'lm': lm.state_dict(), 'proj': proj.state_dict(), 'step': step}, f'{OUT}/{args.name}.pt')
+        step += 1
+    torch.save({'lm': lm.state_dict(), 'proj': proj.state_dict(), 'step': step}, f'{OUT}/{args.name}.pt')
+    with open(f'{OUT}/{args.name}.json', 'w') as f:
+        json.dump({'steps': step, 'seconds': time.time() - t0, 'patch_only': args.patch_only,
+                   'norm_scale': not args.no_norm_scale, 'oversample': not args.no_oversample}, f)
+    log('llm', f'{args.name} done: {step} steps in {time.time() - t0:.0f}s')
+
+
+def main() -> None:
+    """CLI entry point."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='stage', required=True)
+    e = sub.add_parser('encoder')
+    e.add_argument('--steps', type=int, default=300)
+    e.add_argument('--batch', type=int, default=32)
+    e.add_argument('--lr', type=float, default=1e-3)
+    s = sub.add_parser('segmenter')
+    s.add_argument('--steps', type=int, default=600)
+    s.add_argument('--batch', type=int, default=8)
+    s.add_argument('--prompts', type=int, default=8)
+    s.add_argument('--lr', type=float, default=1e-3)
+    f = sub.add_parser('features')
+    f.add_argument('--scenes', type=int, default=8000)
+    m = sub.add_parser('llm')
+    m.add_argument('--name', default='llm-main')
+    m.add_argument('--steps', type=int, default=1500)
+    m.add_argument('--minutes', type=float, default=0, help='safety stop after this wall time (the schedule follows --steps)')
+    m.add_argument('--scenes-per-step', type=int, default=16)
+    m.add_argument('--questions-per-scene', type=int, default=6)
+    m.add_argument('--lr', type=float, default=1e-3)
+    m.add_argument('--patch-only', action='store_true', help='ablation: the LLM never sees CLS/object tokens')
+    m.add_argument('--no-norm-scale', action='store_true', help='ablation: CLS/object tokens not norm-scaled')
+    m.add_argument('--no-oversample', action='store_true', help='ablation: balanced plans only')
+    for sp in (e, s, f, m):
+        sp.add_argument('--seed', type=int, default=0)
+        sp.add_argument('--threads', type=int, default=2)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(OUT, exist_ok=True)
+    {'encoder': train_encoder, 'segmenter': train_segmenter, 'features': build_features, 'llm': train_llm}[args.stage](args)
+
+
+if __name__ == '__main__':
+    main()

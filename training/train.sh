@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The whole ShapesWorld recipe, one command (`npm run train`), deterministic seeds, CPU only.
+# Checkpoints and logs go to training/out/ (not committed); packages to public/models/.
+# SW_QUICK=1 runs a few-minute smoke version of every stage (same code paths, tiny schedules).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for p in python3-torch python3-onnx python3-numpy python3-pil libopenblas0-pthread; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+PY=/usr/bin/python3
+OUT=${SW_OUT:-training/out}
+mkdir -p "$OUT"
+if [ "${SW_QUICK:-0}" = 1 ]; then
+  ENC=(--steps 20 --batch 8) SEG=(--steps 20) FEAT=(--scenes 256) LLM=(--steps 40) ABL=(--steps 20)
+else
+  ENC=(--steps 400) SEG=(--steps 800 --prompts 12) FEAT=(--scenes 8000) LLM=(--steps 1500) ABL=(--steps 600)
+fi
+T0=$(date +%s)
+stamp() { echo "[$(date -u +%H:%M:%S)] $* (+$(( $(date +%s) - T0 ))s)"; }
+
+# Stage 1: the ViT (dense pretraining) and the segmenter are independent: one thread each.
+stamp "stage 1: encoder + segmenter"
+$PY -m training.train encoder "${ENC[@]}" --threads 1 > "$OUT/encoder.log" 2>&1 &
+ENC_PID=$!
+$PY -m training.train segmenter "${SEG[@]}" --threads 1 > "$OUT/segmenter.log" 2>&1 &
+SEG_PID=$!
+wait $ENC_PID
+wait $SEG_PID
+
+stamp "stage 2: feature bank"
+$PY -m training.train features "${FEAT[@]}" > "$OUT/features.log" 2>&1
+
+stamp "stage 3: projector + LLM (main)"
+$PY -m training.train llm --name llm-main "${LLM[@]}" > "$OUT/llm-main.log" 2>&1
+
+stamp "AMG defaults"
+$PY -m training.amg --write "$OUT/amg.json" > "$OUT/amg.log" 2>&1
+
+stamp "export main"
+$PY -m training.export --llm llm-main --out public/models/shapesworld --amg "$OUT/amg.json" \
+  --reference tests/fixtures/shapesworld
+
+stamp "ablations"
+for abl in patch-only no-norm-scale no-oversample; do
+  $PY -m training.train llm --name "llm-$abl" "--$abl" "${ABL[@]}" > "$OUT/llm-$abl.log" 2>&1
+  $PY -m training.export --llm "llm-$abl" --out "public/models/shapesworld-$abl" --amg "$OUT/amg.json" \
+    --name "ShapesWorld Mask-LLaVA (ablation: $abl)" --share-from ../shapesworld
+done
+
+stamp "eval set, samples, composition vectors"
+$PY -m training.make_assets all
+
+stamp "python-side accuracy"
+$PY -m training.evaluate --llm llm-main | tee "$OUT/evaluate.log"
+stamp "done"
