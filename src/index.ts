@@ -16,7 +16,15 @@ export {
   ReleasedError,
   type ErrorCode,
 } from './errors.ts';
-export { MANIFEST_VERSION, type ModelManifest, type ManifestFile, type BudgetPreset, type EncoderPreprocess, type SegmenterPreprocess } from './models/manifest.ts';
+export {
+  MANIFEST_VERSION,
+  type ModelManifest,
+  type ManifestFile,
+  type BudgetPreset,
+  type EncoderPreprocess,
+  type SegmenterPreprocess,
+  type ResampleMode,
+} from './models/manifest.ts';
 
 // Pure helpers: masks (bit-packed, IoU, pruning, coverage on the patch grid).
 export { type BitMask, maskFromDense, maskFromBits, maskToDense, resampleToMask } from './masks/bitmask.ts';
@@ -43,3 +51,7 @@ export { composeVisualTokens, TokenKind, type TokenKindCode, type ComposedTokens
 // Model packages: manifest validation and file integrity (docs/model-format.md).
 export { parseManifest } from './models/parse.ts';
 export { verifyFile, sha256Hex } from './models/verify.ts';
+
+// Images: decoding what a web app has, and preprocessing to pixel_values.
+export { decodeImage, type ImageInput, type RGBAImage, type DecodeOptions } from './image/decode.ts';
+export { preprocessForEncoder, preprocessForSegmenter, type EncoderPixels, type SegmenterPixels } from './image/preprocess.ts';

@@ -9,7 +9,7 @@ export const MANIFEST_VERSION = 1;
 
 /** How an image becomes the encoder's `pixel_values` (CLIP-processor semantics). */
 export interface EncoderPreprocess {
-  /** Resize so the shortest edge has this length (bicubic, like CLIPImageProcessor). */
+  /** Resize so the shortest edge has this length (filter per `resample`). */
   shortestEdge: number;
   /** Final [height, width] after center crop (or after padding when `mode` is 'pad'). */
   cropSize: [number, number];
@@ -21,7 +21,18 @@ export interface EncoderPreprocess {
   mean: [number, number, number];
   /** Per-channel RGB std. */
   std: [number, number, number];
+  /** How images are resized (see {@link ResampleMode}). @defaultValue 'canvas' */
+  resample?: ResampleMode;
 }
+
+/**
+ * How preprocessing resizes images. 'canvas': exactly what transformers.js does in browsers
+ * (canvas bilinear, 8-bit levels, center-crop offsets that may be half pixels), so models behave
+ * as they do under transformers.js. 'pillow': what the Python processors do (Pillow bicubic for the
+ * encoder, bilinear for the segmenter, with antialiasing; floored crop offsets; float levels), for
+ * models trained from Python-preprocessed images.
+ */
+export type ResampleMode = 'canvas' | 'pillow';
 
 /** How an image becomes the segmenter's `pixel_values` (SamProcessor semantics). */
 export interface SegmenterPreprocess {
@@ -35,6 +46,8 @@ export interface SegmenterPreprocess {
   mean: [number, number, number];
   /** Per-channel RGB std. */
   std: [number, number, number];
+  /** How images are resized (see {@link ResampleMode}). @defaultValue 'canvas' */
+  resample?: ResampleMode;
 }
 
 /** A file of the package with what the loader needs to show progress and check integrity. */

@@ -71,6 +71,7 @@ function isRelativePath(p: string): boolean {
 }
 
 const RGB = 3;
+const RESAMPLE = ['canvas', 'pillow'] as const;
 
 function parseFiles(r: FieldReader, root: Json): Record<string, ManifestFile> {
   const raw = r.obj(root, 'files', 'files');
@@ -101,6 +102,7 @@ function parseEncoder(r: FieldReader, root: Json, files: Record<string, Manifest
     rescaleFactor: r.num(p, 'rescaleFactor', 'encoder.preprocess.rescaleFactor', { positive: true }),
     mean: r.tuple(p, 'mean', 'encoder.preprocess.mean', RGB, {}) as [number, number, number],
     std: r.tuple(p, 'std', 'encoder.preprocess.std', RGB, { positive: true }) as [number, number, number],
+    ...(p.resample === undefined ? {} : { resample: r.oneOf(p, 'resample', 'encoder.preprocess.resample', RESAMPLE) }),
   };
   const grid = r.tuple(e, 'grid', 'encoder.grid', 2, pos) as [number, number];
   const patchSize = r.optNum(e, 'patchSize', 'encoder.patchSize', pos);
@@ -134,6 +136,7 @@ function parseSegmenter(r: FieldReader, root: Json, files: Record<string, Manife
     rescaleFactor: r.num(p, 'rescaleFactor', 'segmenter.preprocess.rescaleFactor', { positive: true }),
     mean: r.tuple(p, 'mean', 'segmenter.preprocess.mean', RGB, {}) as [number, number, number],
     std: r.tuple(p, 'std', 'segmenter.preprocess.std', RGB, { positive: true }) as [number, number, number],
+    ...(p.resample === undefined ? {} : { resample: r.oneOf(p, 'resample', 'segmenter.preprocess.resample', RESAMPLE) }),
   };
   if (preprocess.longestEdge > preprocess.padSize) {
     r.fail('segmenter.preprocess.longestEdge', `(${preprocess.longestEdge}) must not exceed segmenter.preprocess.padSize (${preprocess.padSize})`);

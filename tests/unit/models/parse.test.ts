@@ -55,6 +55,7 @@ describe('rejects corrupted manifests with a ManifestError naming the field', ()
     ['unknown token kind', (m) => (m.tokens.kinds = ['cls', 'pixel']), 'tokens.kinds'],
     ['non-integer budget', (m) => (m.tokens.presets[0].budget = 5.5), 'tokens.presets[0].budget'],
     ['preprocess mode', (m) => (m.encoder.preprocess.mode = 'stretch'), 'encoder.preprocess.mode'],
+    ['resample mode', (m) => (m.segmenter.preprocess.resample = 'lanczos'), 'segmenter.preprocess.resample'],
     ['std of zero', (m) => (m.segmenter.preprocess.std[1] = 0), 'segmenter.preprocess.std[1]'],
     ['longest edge above pad size', (m) => (m.segmenter.preprocess.longestEdge = 4096), 'segmenter.preprocess.longestEdge'],
     ['threshold outside [0,1]', (m) => (m.segmenter.amg.nmsThreshold = 1.5), 'segmenter.amg.nmsThreshold'],
