@@ -55,7 +55,7 @@ export interface TokenPlan extends TokenSplit {
   budget: number;
   /** Indices into the image's masks of the object tokens, in layout order. */
   maskIds: number[];
-  /** Indices of masks removed by pruning (overlapping or empty), by score descending. */
+  /** Indices of masks removed by pruning (overlapping, empty or beyond `maxCount`), by score descending. */
   pruned: number[];
 }
 
@@ -67,6 +67,8 @@ export interface PlanImageOptions {
   policy?: PlanPolicy;
   /** IoU above which a lower-scored mask is pruned. @defaultValue 0.5 */
   iouThreshold?: number;
+  /** Keep at most this many masks after pruning (the rest go to `pruned`). @defaultValue Infinity */
+  maxCount?: number;
   /** The split, required when `policy` is 'explicit'. */
   explicit?: ExplicitSplit;
 }
@@ -163,7 +165,7 @@ function explicitSplit(e: ExplicitSplit | undefined, budget: number, k: number, 
 export function planImage(masks: readonly BitMask[], grid: [number, number], opts: PlanImageOptions): TokenPlan {
   const policy = opts.policy ?? 'balanced';
   checkBudget(opts.budget); // before the (comparatively) costly pruning
-  const { kept, removed } = pruneMasks(masks, { iouThreshold: opts.iouThreshold ?? 0.5 });
+  const { kept, removed } = pruneMasks(masks, { iouThreshold: opts.iouThreshold ?? 0.5, maxCount: opts.maxCount ?? Infinity });
   const split = planTokens({ budget: opts.budget, availableMasks: kept.length, grid, policy, explicit: opts.explicit });
   return { policy, budget: opts.budget, ...split, maskIds: kept.slice(0, split.objects), pruned: removed };
 }
