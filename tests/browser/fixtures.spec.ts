@@ -16,6 +16,8 @@ test.beforeAll(async () => {
 
 test('every tiny fixture model creates a session and runs in Chromium with the declared output shapes', async ({ page }, info) => {
   const ep = info.project.name === 'webgpu' ? 'webgpu' : 'wasm';
+  // SwiftShader compiles a shader per kernel: ~35 s on an idle machine, over a minute when busy.
+  test.setTimeout(ep === 'webgpu' ? 300_000 : 120_000);
   await page.goto('/tests/browser/pages/fixtures.html');
   await page.waitForFunction(() => 'runFixtures' in window);
   const report = await page.evaluate((e) => (window as unknown as { runFixtures(ep: string): Promise<Report> }).runFixtures(e), ep);

@@ -32,7 +32,10 @@ test('accepts the generated tiny manifest and returns the same content', () => {
 });
 
 test('keeps fields it does not know (forward-compatible additions such as preprocess options)', () => {
-  const extended = variant((m) => (m.encoder.preprocess.resample = 'pillow'));
+  const extended = variant((m) => {
+    m.encoder.preprocess.futureOption = { any: 'thing' };
+    m.llm.ropeScaling = 2;
+  });
   expect(parseManifest(extended)).toEqual(extended);
 });
 
