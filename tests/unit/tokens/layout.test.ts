@@ -4,7 +4,7 @@ import { DimensionError, EmptyMaskError, InvalidArgumentError } from '../../../s
 import { maskFromDense } from '../../../src/masks/bitmask.ts';
 import { TokenKind, composeVisualTokens } from '../../../src/tokens/layout.ts';
 import { planImage } from '../../../src/tokens/plan.ts';
-import { denseMaskArb, featuresArb, maxAbsDiff, refNormScale, refPool, refPoolMask, refStats } from '../reference.ts';
+import { denseMaskArb, featuresArb, refNormScale, refPool, refPoolMask, refStats } from '../reference.ts';
 
 const M = 16;
 
@@ -28,24 +28,31 @@ describe('composeVisualTokens', () => {
         const { tokens, kinds } = composeVisualTokens(hidden, [gh, gw], d, masks, plan, normMode);
         const patches = hidden.subarray(d);
         const stats = refStats(patches);
-        const scale = (t: ArrayLike<number>) => (normMode === 'none' ? Array.from(t) : refNormScale(t, stats));
-
         const expected: number[] = [];
+        const tolerance: number[] = [];
         const expectedKinds: number[] = [];
-        expected.push(...scale(hidden.subarray(0, d)));
+        // Norm scaling divides by the token's own std, so a nearly constant token magnifies the
+        // float32 rounding of its pooled values: the tolerance grows with that amplification.
+        const push = (t: ArrayLike<number>, scaled: boolean) => {
+          const s = refStats(t);
+          const amplification = scaled && normMode === 'per-image' ? (stats.std * (Math.abs(s.mean) + s.std)) / (s.std + 1e-6) : 1;
+          expected.push(...(scaled && normMode === 'per-image' ? refNormScale(t, stats) : Array.from(t)));
+          for (let i = 0; i < t.length; i++) tolerance.push(1e-4 + 1e-6 * amplification);
+        };
+        push(hidden.subarray(0, d), true);
         expectedKinds.push(TokenKind.cls);
-        expected.push(...refPool(patches, gh, gw, d, plan.grid[0], plan.grid[1]));
+        push(refPool(patches, gh, gw, d, plan.grid[0], plan.grid[1]), false);
         for (let i = 0; i < plan.grid[0] * plan.grid[1]; i++) expectedKinds.push(TokenKind.patch);
         for (const id of plan.maskIds) {
-          const coverage = refPool(set[id]![0], M, M, 1, gh, gw);
-          expected.push(...scale(refPoolMask(patches, coverage, d)));
+          push(refPoolMask(patches, refPool(set[id]![0], M, M, 1, gh, gw), d), true);
           expectedKinds.push(TokenKind.object);
         }
         expect(Array.from(kinds)).toEqual(expectedKinds);
         expect(tokens.length).toBe(plan.total * d);
-        expect(maxAbsDiff(tokens, expected)).toBeLessThan(2e-3);
+        const off = expected.flatMap((v, i) => (Math.abs(tokens[i]! - v) > tolerance[i]! ? [[i, tokens[i], v, tolerance[i]]] : []));
+        expect(off).toEqual([]);
       }),
-      { numRuns: 200 },
+      { numRuns: 1000 },
     );
   });
 
