@@ -99,3 +99,24 @@ export function leadingShape(b: GraphBuilder, x: string, lead: number, rest: num
   const head = b.op('Slice', [b.op('Shape', [x]), b.i64([0]), b.i64([lead])]);
   return b.op('Concat', [head, b.i64(rest)], { axis: 0 });
 }
+
+/**
+ * Non-overlapping patches of an image [B, 3, side, side] as rows [B, (side/p)^2, 3*p*p], ordered
+ * (channel, y, x) like a Conv weight. Patch embedding as Reshape/Transpose/MatMul instead of a
+ * strided Conv: the same function, ~30x faster on SwiftShader's WebGPU.
+ */
+export function patchify(b: GraphBuilder, pixels: string, side: number, p: number): string {
+  const g = side / p;
+  const blocks = b.op('Reshape', [pixels, b.i64([0, 3, g, p, g, p])]);
+  return b.op('Reshape', [b.op('Transpose', [blocks], { perm: [0, 2, 4, 1, 3, 5] }), b.i64([0, g * g, 3 * p * p])]);
+}
+
+/**
+ * 2x upsampling of a channels-last map [N, g, g, inC] -> [N, 2g, 2g, outC]: a stride-2, kernel-2
+ * transposed convolution written as MatMul + pixel shuffle (plain Reshape/Transpose).
+ */
+export function upsample2x(b: GraphBuilder, rng: Rng, x: string, inC: number, outC: number, g: number, name: string): string {
+  const w = b.weight(`${name}.weight`, rng.normal(inC * outC * 4, 1 / Math.sqrt(inC)), [inC, outC * 4]);
+  const blocks = b.op('Reshape', [b.op('MatMul', [x, w]), b.i64([-1, g, g, outC, 2, 2])]);
+  return b.op('Reshape', [b.op('Transpose', [blocks], { perm: [0, 1, 4, 2, 5, 3] }), b.i64([-1, 2 * g, 2 * g, outC])]);
+}
