@@ -109,13 +109,13 @@ def mask_iou(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def prune_masks(masks: torch.Tensor, scores: list[float], iou_threshold: float = 0.5,
                 max_count: int | None = None) -> list[int]:
-    """Indices kept by score-ordered greedy IoU pruning (ties: lower index first)."""
+    """Indices kept by score-ordered greedy IoU pruning (ties: lower index first; empty masks never kept)."""
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
     kept: list[int] = []
     for i in order:
         if max_count is not None and len(kept) >= max_count:
             break
-        if all(mask_iou(masks[i], masks[j]) <= iou_threshold for j in kept):
+        if bool(masks[i].any()) and all(mask_iou(masks[i], masks[j]) <= iou_threshold for j in kept):
             kept.append(i)
     return kept
 

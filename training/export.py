@@ -30,14 +30,15 @@ from .train import FULL_BUDGET, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT
 OPSET = 14
 PRESETS = [(f'full (1+{GRID * GRID}+20)', FULL_BUDGET), ('57 (1+36+20)', 57), ('42 (1+25+16)', 42),
            ('29 (1+16+12)', 29), ('15 (1+9+5)', 15)]
-FILES = {
-    'encoder': 'onnx/image_encoder.onnx',
-    'sam_vision': 'onnx/sam_vision_encoder.onnx',
-    'sam_decoder': 'onnx/sam_prompt_encoder_mask_decoder.onnx',
-    'projector': 'onnx/projector.onnx',
-    'embed': 'onnx/embed_tokens.onnx',
-    'decoder': 'onnx/decoder_model_merged.onnx',
+FILES = {  # the folder convention of docs/model-format.md
+    'encoder': 'encoder/model.onnx',
+    'sam_vision': 'segmenter/vision_encoder.onnx',
+    'sam_decoder': 'segmenter/prompt_encoder_mask_decoder.onnx',
+    'projector': 'projector.onnx',
+    'embed': 'llm/embed_tokens.onnx',
+    'decoder': 'llm/decoder_model_merged.onnx',
 }
+TOKENIZER_FILES = ['llm/tokenizer.json', 'llm/tokenizer_config.json']
 # Defaults for automatic mask generation, chosen with training/amg.py (see its report).
 AMG_DEFAULTS = {'pointsPerSide': 16, 'pointsPerBatch': 64, 'predIouThreshold': 0.7, 'stabilityThreshold': 0.85,
                 'stabilityOffset': 1.0, 'nmsThreshold': 0.5, 'minAreaFraction': 0.001}
@@ -95,17 +96,30 @@ def _export(model: nn.Module, args: tuple, path: str, inputs: list[str], outputs
     onnx.checker.check_model(onnx.load(path))
 
 
-SHARED = ('encoder', 'sam_vision', 'sam_decoder')
+LLM_SIDE = ('projector', 'embed', 'decoder')
+
+
+def package_paths(variant: str | None) -> dict[str, str]:
+    """Component paths relative to the package folder.
+
+    A variant (ablation) lives in the main package's folder as manifest-<variant>.json and
+    shares its image encoder, segmenter and tokenizer; only the LLM side differs
+    (ablations/<variant>/). Manifest paths cannot leave the folder, so this is how files are shared.
+    """
+    if not variant:
+        return dict(FILES)
+    return {k: f'ablations/{variant}/{v}' if k in LLM_SIDE else v for k, v in FILES.items()}
 
 
 def export_all(vit: ViT, senc: SegVisionEncoder, sdec: PromptMaskDecoder, proj: Projector, lm: DecoderLM, out: str,
-               shared: bool) -> None:
-    """Write the ONNX components into `out` (only the LLM side when the vision side is `shared`)."""
-    if not shared:
+               variant: str | None) -> None:
+    """Write the ONNX components into `out` (only the LLM side for a variant)."""
+    paths = package_paths(variant)
+    if not variant:
         export_vision(vit, senc, sdec, out)
-    _export(proj, (torch.zeros(1, 7, 128),), f'{out}/{FILES["projector"]}', ['image_features'], ['image_embeds'],
+    _export(proj, (torch.zeros(1, 7, 128),), f'{out}/{paths["projector"]}', ['image_features'], ['image_embeds'],
             {'image_features': {0: 'batch', 1: 'tokens'}, 'image_embeds': {0: 'batch', 1: 'tokens'}})
-    export_llm(lm, out)
+    export_llm(lm, out, paths)
 
 
 def export_vision(vit: ViT, senc: SegVisionEncoder, sdec: PromptMaskDecoder, out: str) -> None:
@@ -126,9 +140,9 @@ def export_vision(vit: ViT, senc: SegVisionEncoder, sdec: PromptMaskDecoder, out
              'iou_scores': {0: 'batch', 1: 'point_batch'}, 'pred_masks': {0: 'batch', 1: 'point_batch'}})
 
 
-def export_llm(lm: DecoderLM, out: str) -> None:
+def export_llm(lm: DecoderLM, out: str, paths: dict[str, str]) -> None:
     """Token embedder and merged decoder."""
-    _export(Embedder(lm), (torch.zeros(1, 5, dtype=torch.long),), f'{out}/{FILES["embed"]}', ['input_ids'], ['inputs_embeds'],
+    _export(Embedder(lm), (torch.zeros(1, 5, dtype=torch.long),), f'{out}/{paths["embed"]}', ['input_ids'], ['inputs_embeds'],
             {'input_ids': {0: 'batch', 1: 'sequence'}, 'inputs_embeds': {0: 'batch', 1: 'sequence'}})
     hd = lm.dim // lm.heads
     past = [torch.zeros(1, lm.heads, 3, hd) for _ in range(2 * lm.depth)]
@@ -143,7 +157,7 @@ def export_llm(lm: DecoderLM, out: str) -> None:
             axes[f'past_key_values.{i}.{kv}'] = {0: 'batch', 2: 'past_sequence'}
             axes[f'present.{i}.{kv}'] = {0: 'batch', 2: 'total_sequence'}
     args = (torch.zeros(1, 5, lm.dim), torch.ones(1, 8, dtype=torch.long), torch.arange(3, 8)[None], *past)
-    _export(MergedDecoder(lm), args, f'{out}/{FILES["decoder"]}', names_in, names_out, axes)
+    _export(MergedDecoder(lm), args, f'{out}/{paths["decoder"]}', names_in, names_out, axes)
 
 
 def sha256(path: str) -> str:
@@ -155,16 +169,13 @@ def sha256(path: str) -> str:
 
 
 def write_manifest(out: str, name: str, tok: Tokenizer, lm: DecoderLM, norm: str, kinds: list[str], amg: dict,
-                   share_from: str | None) -> None:
-    """manifest.json: the package contract with every file's size and hash.
-
-    With `share_from` (a package folder relative to `out`), the image encoder and segmenter are
-    that package's files, referenced by relative path: ablations differ only on the LLM side.
-    """
-    tok.save(out)
-    paths = {k: f'{share_from}/{v}' if share_from and k in SHARED else v for k, v in FILES.items()}
+                   variant: str | None) -> None:
+    """manifest.json (or manifest-<variant>.json): the contract with every file's size and hash."""
+    os.makedirs(f'{out}/llm', exist_ok=True)
+    tok.save(f'{out}/llm')
+    paths = package_paths(variant)
     files = {}
-    for rel in sorted(list(paths.values()) + ['tokenizer.json', 'tokenizer_config.json']):
+    for rel in sorted(list(paths.values()) + TOKENIZER_FILES):
         files[rel] = {'size': os.path.getsize(f'{out}/{rel}'), 'sha256': sha256(f'{out}/{rel}')}
     manifest = {
         'format': 'mask-llava-web',
@@ -174,7 +185,7 @@ def write_manifest(out: str, name: str, tok: Tokenizer, lm: DecoderLM, norm: str
             'file': paths['encoder'], 'inputName': 'pixel_values', 'outputName': 'last_hidden_state',
             'preprocess': {'shortestEdge': SCENE_SIZE, 'cropSize': [SCENE_SIZE, SCENE_SIZE], 'mode': 'crop',
                            'rescaleFactor': 1 / 255, 'mean': list(MEAN), 'std': list(STD)},
-            'grid': [GRID, GRID], 'hiddenSize': 128,
+            'grid': [GRID, GRID], 'hiddenSize': 128, 'patchSize': PATCH,
         },
         'segmenter': {
             'visionEncoder': paths['sam_vision'], 'promptDecoder': paths['sam_decoder'],
@@ -183,10 +194,11 @@ def write_manifest(out: str, name: str, tok: Tokenizer, lm: DecoderLM, norm: str
             'maskSize': MASK_SIZE,
             'amg': amg,
         },
-        'projector': {'file': FILES['projector'], 'inputName': 'image_features', 'outputName': 'image_embeds'},
+        'projector': {'file': paths['projector'], 'inputName': 'image_features', 'outputName': 'image_embeds'},
         'llm': {
-            'embedTokens': FILES['embed'], 'decoder': FILES['decoder'], 'tokenizer': 'tokenizer.json',
-            'tokenizerConfig': 'tokenizer_config.json', 'hiddenSize': lm.dim, 'numLayers': lm.depth,
+            'embedTokens': paths['embed'], 'decoder': paths['decoder'], 'tokenizer': TOKENIZER_FILES[0],
+            'tokenizerConfig': TOKENIZER_FILES[1], 'hiddenSize': lm.dim, 'numLayers': lm.depth,
+            'numAttentionHeads': lm.heads,
             'numKeyValueHeads': lm.heads, 'headDim': lm.dim // lm.heads, 'vocabSize': tok.size, 'maxPositions': lm.max_pos,
         },
         'prompt': {'imageToken': IMAGE, 'eosTokenIds': [tok.special_ids[END]]},
@@ -194,7 +206,7 @@ def write_manifest(out: str, name: str, tok: Tokenizer, lm: DecoderLM, norm: str
                    'presets': [{'name': n, 'budget': b} for n, b in PRESETS]},
         'files': files,
     }
-    with open(f'{out}/manifest.json', 'w') as f:
+    with open(f'{out}/manifest{"-" + variant if variant else ""}.json', 'w') as f:
         json.dump(manifest, f, indent=1)
 
 
@@ -290,7 +302,8 @@ def main() -> None:
     p.add_argument('--name', default='ShapesWorld Mask-LLaVA')
     p.add_argument('--reference', help='folder for numeric reference files')
     p.add_argument('--amg', help='JSON file with AMG defaults (training/amg.py --write)')
-    p.add_argument('--share-from', help='reuse this package (path relative to --out) for encoder and segmenter')
+    p.add_argument('--variant', help='ablation name: writes manifest-<variant>.json + ablations/<variant>/ into --out, '
+                   'sharing the main package\'s encoder, segmenter and tokenizer')
     args = p.parse_args()
     torch.set_num_threads(2)
     vit, senc, sdec, proj, lm, tok = load_models(args.llm)
@@ -299,8 +312,8 @@ def main() -> None:
     kinds = ['patch'] if meta.get('patch_only') else ['cls', 'patch', 'object']
     norm = 'per-image' if meta.get('norm_scale', True) else 'none'
     amg = json.load(open(args.amg)) if args.amg else AMG_DEFAULTS
-    export_all(vit, senc, sdec, proj, lm, args.out, bool(args.share_from))
-    write_manifest(args.out, args.name, tok, lm, norm, kinds, amg, args.share_from)
+    export_all(vit, senc, sdec, proj, lm, args.out, args.variant)
+    write_manifest(args.out, args.name, tok, lm, norm, kinds, amg, args.variant)
     if args.reference:
         write_reference(args.reference, vit, senc, sdec, proj, lm, tok)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(args.out) for f in fs)

@@ -25,7 +25,7 @@ VECTORS_FORMAT = (
     'row-major (row 0 = CLS, then patch y*gw+x); masks = list of bit-packed M x M masks (row-major, 32 '
     'pixels per uint32 word, bit i%32 of word i>>5 is pixel i = y*M+x), words as unsigned integers; '
     'coverage[k] = adaptive average pooling of mask k to gh x gw, flattened row-major; '
-    'objectTokens[k] = poolMask of mask k before norm scaling [D]; '
+    'objectTokens[k] = poolMask of mask k before norm scaling [D] (null for an empty mask: EmptyMaskError); '
     'scores + prune {iouThreshold, maxCount} -> kept (indices into masks, in pruned order); '
     'plans: for each {budget, policy, normScale}: plan {cls, grid: [rows, cols], objects} computed with '
     'K = kept.length, tokens = composed visual tokens [T, D] flattened row-major in layout order '
@@ -61,6 +61,8 @@ def vector_case(name: str, seed: int, gh: int, gw: int, d: int, m: int, n_masks:
     masks.append(masks[0] | _rand_mask(rng, m) & False)  # exact duplicate of mask 0: pruned
     scores = [round(float(s), 3) for s in rng.uniform(0, 1, len(masks))]
     scores[-1] = scores[0]  # tie with mask 0: the lower index wins
+    masks.append(np.zeros((m, m), bool))  # empty mask with the best score: never kept
+    scores.append(1.0)
     mt = torch.from_numpy(np.stack(masks))
     patches = hidden[1:]
     max_count = n_masks
@@ -82,7 +84,7 @@ def vector_case(name: str, seed: int, gh: int, gw: int, d: int, m: int, n_masks:
         'hidden': [round(float(v), 7) for v in hidden.reshape(-1)],
         'masks': [pack_mask(x) for x in masks],
         'coverage': [[round(float(v), 7) for v in C.coverage(x, gh, gw).reshape(-1)] for x in mt],
-        'objectTokens': [[round(float(v), 7) for v in C.pool_mask(patches, x, gh, gw)] for x in mt],
+        'objectTokens': [[round(float(v), 7) for v in C.pool_mask(patches, x, gh, gw)] if x.any() else None for x in mt],
         'scores': scores,
         'prune': {'iouThreshold': 0.5, 'maxCount': max_count},
         'kept': kept,

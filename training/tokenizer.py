@@ -17,12 +17,17 @@ USER, ASSISTANT, END, IMAGE, PAD = '<|user|>', '<|assistant|>', '<|end|>', '<ima
 SPECIALS = [USER, ASSISTANT, END, IMAGE, PAD]
 
 # Rendered prompt: the template inserts the image placeholder unless the message already has it.
+# String content or Hugging Face list content ([{type: 'image'}, {type: 'text', text}]); system
+# messages are not rendered (the model was trained without one).
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
     "{% if message['role'] == 'user' %}<|user|>\n"
-    "{% if '<image>' not in message['content'] %}<image>\n{% endif %}"
-    "{{ message['content'] }}<|end|>\n"
-    "{% else %}<|assistant|>\n{{ message['content'] }}<|end|>\n{% endif %}"
+    "{% if message['content'] is string %}"
+    "{% if '<image>' not in message['content'] %}<image>\n{% endif %}{{ message['content'] }}"
+    "{% else %}{% for part in message['content'] %}"
+    "{% if part['type'] == 'image' %}<image>\n{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}"
+    "{% endfor %}{% endif %}<|end|>\n"
+    "{% elif message['role'] == 'assistant' %}<|assistant|>\n{{ message['content'] }}<|end|>\n{% endif %}"
     "{% endfor %}"
     "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
 )

@@ -330,8 +330,10 @@ def train_llm(args: argparse.Namespace) -> None:
         elapsed = time.time() - t0
         if step >= args.steps or (args.minutes and elapsed > args.minutes * 60):
             break
+        # With a wall-time budget the schedule ends at whichever limit comes first.
+        progress = max(step / args.steps, elapsed / (args.minutes * 60) if args.minutes else 0.0)
         for g in opt.param_groups:
-            g['lr'] = cosine_lr(step, args.steps, args.lr, 50)
+            g['lr'] = cosine_lr(int(progress * args.steps), args.steps, args.lr, 50)
         items = batcher.batch(args.scenes_per_step, args.questions_per_scene)
         loss, acc = llm_loss(lm, proj, items, batcher.image_id)
         opt.zero_grad()
@@ -368,7 +370,7 @@ def main() -> None:
     m = sub.add_parser('llm')
     m.add_argument('--name', default='llm-main')
     m.add_argument('--steps', type=int, default=1500)
-    m.add_argument('--minutes', type=float, default=0, help='safety stop after this wall time (the schedule follows --steps)')
+    m.add_argument('--minutes', type=float, default=0, help='wall-time budget: training (and its LR schedule) ends at whichever of --steps/--minutes comes first')
     m.add_argument('--scenes-per-step', type=int, default=16)
     m.add_argument('--questions-per-scene', type=int, default=6)
     m.add_argument('--lr', type=float, default=1e-3)

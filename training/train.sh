@@ -50,8 +50,8 @@ $PY -m training.export --llm llm-main --out public/models/shapesworld --amg "$OU
 stamp "ablations"
 for abl in patch-only no-norm-scale no-oversample; do
   $PY -m training.train llm --name "llm-$abl" "--$abl" "${ABL[@]}" > "$OUT/llm-$abl.log" 2>&1
-  $PY -m training.export --llm "llm-$abl" --out "public/models/shapesworld-$abl" --amg "$OUT/amg.json" \
-    --name "ShapesWorld Mask-LLaVA (ablation: $abl)" --share-from ../shapesworld
+  $PY -m training.export --llm "llm-$abl" --out public/models/shapesworld --variant "$abl" --amg "$OUT/amg.json" \
+    --name "ShapesWorld Mask-LLaVA (ablation: $abl)"
 done
 
 stamp "eval set, samples, composition vectors"

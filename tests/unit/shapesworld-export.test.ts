@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ModelManifest } from '../../src/models/manifest.ts';
+import { parseManifest } from '../../src/models/parse.ts';
 
 // The shipped ShapesWorld package, run with onnxruntime-web (wasm) in node, must reproduce the
 // PyTorch reference outputs that training/export.py wrote for one sample.
@@ -25,7 +26,7 @@ interface Reference {
   arrays: Record<string, ArrayInfo>;
 }
 
-const manifest = JSON.parse(readFileSync(`${pkg}manifest.json`, 'utf8')) as ModelManifest;
+const manifest = parseManifest(JSON.parse(readFileSync(`${pkg}manifest.json`, 'utf8')));
 const ref = JSON.parse(readFileSync(`${refDir}reference.json`, 'utf8')) as Reference;
 const blob = readFileSync(`${refDir}reference.bin`);
 
@@ -91,13 +92,18 @@ beforeAll(() => {
 });
 
 describe('ShapesWorld package', () => {
-  test('manifest lists every file with its size and sha256', () => {
-    const files = Object.entries(manifest.files);
-    expect(files.length).toBeGreaterThanOrEqual(8);
-    for (const [rel, f] of files) {
-      const bytes = readFileSync(`${pkg}${rel}`);
-      expect(bytes.length, rel).toBe(f.size);
-      expect(createHash('sha256').update(bytes).digest('hex'), rel).toBe(f.sha256);
+  test('every manifest (main and ablations) is valid and lists its files with size and sha256', () => {
+    const names = readdirSync(pkg).filter((f) => /^manifest(-[a-z-]+)?\.json$/.test(f));
+    expect(names).toContain('manifest.json');
+    for (const name of names) {
+      const m: ModelManifest = parseManifest(JSON.parse(readFileSync(`${pkg}${name}`, 'utf8')));
+      const files = Object.entries(m.files);
+      expect(files.length, name).toBe(8);
+      for (const [rel, f] of files) {
+        const bytes = readFileSync(`${pkg}${rel}`);
+        expect(bytes.length, rel).toBe(f.size);
+        expect(createHash('sha256').update(bytes).digest('hex'), rel).toBe(f.sha256);
+      }
     }
   });
 
@@ -189,10 +195,18 @@ describe('ShapesWorld package', () => {
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     env.localModelPath = `${root}public/models/`;
-    const tok = await AutoTokenizer.from_pretrained('shapesworld');
+    const tok = await AutoTokenizer.from_pretrained('shapesworld/llm');
     for (const c of ref.tokenizer_cases) expect(tok.encode(c.text), JSON.stringify(c.text)).toEqual(c.ids);
     const chat = tok.apply_chat_template(ref.chat.messages, { tokenize: true, add_generation_prompt: true, return_tensor: false, return_dict: false });
     expect(chat).toEqual(ref.chat.ids);
+    // The runtime's form (placeholder in the content) and Hugging Face list content render the same ids.
+    const question = ref.chat.messages[0]?.content ?? '';
+    const forms = [
+      [{ role: 'user', content: `${manifest.prompt.imageToken}\n${question}` }],
+      [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }],
+    ];
+    for (const messages of forms)
+      expect(tok.apply_chat_template(messages as never, { tokenize: true, add_generation_prompt: true, return_tensor: false, return_dict: false })).toEqual(ref.chat.ids);
     expect(ref.chat.ids.filter((id) => id === tok.convert_tokens_to_ids(manifest.prompt.imageToken))).toHaveLength(1);
     expect(manifest.prompt.eosTokenIds).toEqual([tok.convert_tokens_to_ids('<|end|>')]);
   });
