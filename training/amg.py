@@ -81,8 +81,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--scenes', type=int, default=60)
     ap.add_argument('--write', help='write the chosen defaults to this JSON file')
+    ap.add_argument('--threads', type=int, default=2)
     a = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     enc, dec = load_segmenter()
     grid = {'predIouThreshold': [0.5, 0.6, 0.7, 0.8], 'stabilityThreshold': [0.7, 0.8, 0.9], 'nmsThreshold': [0.3, 0.5]}
     results = {}

@@ -110,12 +110,19 @@ def mask_iou(a: torch.Tensor, b: torch.Tensor) -> float:
 def prune_masks(masks: torch.Tensor, scores: list[float], iou_threshold: float = 0.5,
                 max_count: int | None = None) -> list[int]:
     """Indices kept by score-ordered greedy IoU pruning (ties: lower index first; empty masks never kept)."""
+    if not scores:
+        return []
+    flat = masks.reshape(len(scores), -1).double()
+    area = flat.sum(1)
+    inter = flat @ flat.T
+    union = area[:, None] + area[None, :] - inter
+    iou = torch.where(union > 0, inter / union.clamp(min=1), torch.zeros_like(inter))
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
     kept: list[int] = []
     for i in order:
         if max_count is not None and len(kept) >= max_count:
             break
-        if bool(masks[i].any()) and all(mask_iou(masks[i], masks[j]) <= iou_threshold for j in kept):
+        if area[i] > 0 and all(float(iou[i, j]) <= iou_threshold for j in kept):
             kept.append(i)
     return kept
 

@@ -47,8 +47,9 @@ def main() -> None:
     ap.add_argument('--questions', type=int, default=1000)
     ap.add_argument('--amg', default=f'{OUT}/amg.json')
     ap.add_argument('--no-amg', action='store_true')
+    ap.add_argument('--threads', type=int, default=2)
     a = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     tok = Tokenizer()
     vit = ViT()
     vit.load_state_dict(torch.load(f'{OUT}/encoder.pt'))
@@ -60,7 +61,8 @@ def main() -> None:
     proj.load_state_dict(ck['proj'])
     lm.eval()
     proj.eval()
-    meta = json.load(open(f'{OUT}/{a.llm}.json'))
+    meta_path = f'{OUT}/{a.llm}.json'  # written when a run ends; a running one is the main recipe
+    meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {'norm_scale': True, 'patch_only': False}
     norm = 'per-image' if meta['norm_scale'] else 'none'
     settings = [s for s in SETTINGS if s[2] == 'patch-only'] if meta['patch_only'] else SETTINGS
     qs = json.load(open(f'{EVAL}/questions.json'))['questions'][:a.questions]

@@ -241,30 +241,50 @@ class LlmBatcher:
         bits = np.unpackbits(self.bank['masks'][a:b], axis=1)[:, :MASK_SIZE * MASK_SIZE]
         return torch.from_numpy(bits.reshape(-1, MASK_SIZE, MASK_SIZE).astype(bool))
 
-    def visual(self, i: int, mode: str) -> torch.Tensor:
-        """Composed (pre-projector) visual tokens [T, D] for bank scene i with a sampled plan."""
+    def word(self, w: str) -> int:
+        """The single token id of a world word."""
+        ids = self.tok.encode(w)
+        assert len(ids) == 1, w
+        return ids[0]
+
+    def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]]]:
+        """Composed (pre-projector) visual tokens [T, D] for bank scene i with a sampled plan, and
+        per token the words it shows (grounding targets): CLS -> the object count, a patch -> the
+        colour and shape of the object covering most of it, an object -> its colour and shape."""
         hidden = self.bank['feats'][i].float()
+        facts = self.bank['facts'][i]
         masks = self.masks_of(i)
         order = self.rng.permutation(len(masks))
         masks = perturb_masks(masks[order], self.rng)
         if len(masks) > 1 and self.rng.random() < 0.03:
-            masks = masks[:-1]
+            masks, order = masks[:-1], order[:-1]
         plan = sample_plan(self.rng, mode, len(masks), self.oversample)
-        toks, _ = C.compose(hidden, GRID, GRID, masks, plan, self.norm)
-        return toks
+        toks, kinds = C.compose(hidden, GRID, GRID, masks, plan, self.norm)
+        words = [[self.word(f[0]), self.word(f[1])] for f in facts]
+        targets: list[list[int]] = []
+        if plan.cls:
+            targets.append([self.word(str(min(len(facts), 9)))])
+        if plan.grid[0] * plan.grid[1]:
+            cov = F.adaptive_avg_pool2d(masks.float()[:, None], plan.grid)[:, 0].reshape(len(masks), -1)
+            best, who = cov.max(0)
+            targets += [words[order[int(w)]] if float(b) > 0.35 else [] for b, w in zip(best, who)]
+        targets += [words[order[j]] for j in range(plan.objects)]
+        assert len(targets) == len(kinds)
+        return toks, targets
 
-    def batch(self, scenes: int, per_scene: int) -> list[tuple[torch.Tensor, list[list[int]], list[list[int]]]]:
-        """Per scene: (visual tokens, prompt ids per question, answer ids + <|end|> per question)."""
+    def batch(self, scenes: int, per_scene: int) -> list[tuple[torch.Tensor, list[list[int]], list[list[int]], list[list[int]]]]:
+        """Per scene: (visual tokens, prompt ids per question, answer ids + <|end|> per question,
+        grounding targets per visual token)."""
         out = []
         n = len(self.bank['facts'])
         mode = sample_mode(self.rng, self.patch_only)
         for _ in range(scenes):
             i = int(self.rng.integers(n))
-            vis = self.visual(i, mode)
+            vis, targets = self.visual(i, mode)
             scene = scene_from_facts(self.bank['facts'][i])
             qs = [make_question(scene, self.rng) for _ in range(per_scene)]
             out.append((vis, [self.tok.encode(render_prompt(q['question'])) for q in qs],
-                        [self.tok.encode(q['answer']) + [self.end_id] for q in qs]))
+                        [self.tok.encode(q['answer']) + [self.end_id] for q in qs], targets))
         return out
 
 
@@ -279,12 +299,16 @@ def _pad(seqs: list[torch.Tensor], dim: int, left: bool) -> tuple[torch.Tensor, 
     return x, mask
 
 
-def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Answer loss and token accuracy. The prompt up to and including the visual tokens is
-    shared by a scene's questions, so it runs once (left-padded) and its KV cache is reused by
-    each question's suffix; positions count real tokens only, exactly as an unpadded run."""
+def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Answer loss (+ `ground` x grounding loss) and answer-token accuracy.
+
+    The prompt up to and including the visual tokens is shared by a scene's questions, so it runs
+    once (left-padded) and its KV cache is reused by each question's suffix; positions count real
+    tokens only, exactly as an unpadded run. Grounding: the LM head at each visual token predicts
+    the words it shows (LLaVA-style alignment that makes the visual tokens readable quickly).
+    """
     prefixes, suffixes, targets, owner = [], [], [], []
-    for j, (vis, prompts, answers) in enumerate(items):
+    for j, (vis, prompts, answers, _) in enumerate(items):
         at = prompts[0].index(image_id)
         prefixes.append(torch.cat([lm.embed(torch.tensor(prompts[0][:at])), proj(vis)], 0))
         for prompt, answer in zip(prompts, answers):
@@ -297,7 +321,7 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int) -> tupl
             owner.append(j)
     xp, mp = _pad(prefixes, lm.dim, left=True)
     pp = (mp.cumsum(1) - 1).clamp(min=0)
-    _, past = lm(xp, mp, pp, lm.empty_past(xp.shape[0]))
+    plogits, past = lm(xp, mp, pp, lm.empty_past(xp.shape[0]))
     idx = torch.tensor(owner)
     past = [(k[idx], v[idx]) for k, v in past]
     xs, ms = _pad(suffixes, lm.dim, left=False)
@@ -307,6 +331,21 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int) -> tupl
     ps = mp.sum(1)[idx, None] + torch.arange(xs.shape[1])[None]
     logits, _ = lm(xs, torch.cat([mp[idx], ms], 1), ps, past)
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    if ground > 0:
+        rows, cols, words, weights = [], [], [], []
+        L = xp.shape[1]
+        for j, (vis, _, _, tg) in enumerate(items):
+            for t, ws in enumerate(tg):
+                for w in ws:
+                    rows.append(j)
+                    cols.append(L - len(tg) + t)
+                    words.append(w)
+                    weights.append(1.0 / len(ws))
+        if rows:
+            lp = F.log_softmax(plogits[torch.tensor(rows), torch.tensor(cols)], -1)
+            nll = -lp.gather(1, torch.tensor(words)[:, None])[:, 0]
+            w = torch.tensor(weights)
+            loss = loss + ground * (nll * w).sum() / w.sum()
     with torch.no_grad():
         sel = y != -100
         acc = (logits.argmax(-1)[sel] == y[sel]).float().mean()
@@ -335,7 +374,7 @@ def train_llm(args: argparse.Namespace) -> None:
         for g in opt.param_groups:
             g['lr'] = cosine_lr(int(progress * args.steps), args.steps, args.lr, 50)
         items = batcher.batch(args.scenes_per_step, args.questions_per_scene)
-        loss, acc = llm_loss(lm, proj, items, batcher.image_id)
+        loss, acc = llm_loss(lm, proj, items, batcher.image_id, args.ground)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -373,7 +412,8 @@ def main() -> None:
     m.add_argument('--minutes', type=float, default=0, help='wall-time budget: training (and its LR schedule) ends at whichever of --steps/--minutes comes first')
     m.add_argument('--scenes-per-step', type=int, default=16)
     m.add_argument('--questions-per-scene', type=int, default=6)
-    m.add_argument('--lr', type=float, default=1e-3)
+    m.add_argument('--lr', type=float, default=2e-3)
+    m.add_argument('--ground', type=float, default=0.5, help='weight of the visual-token grounding loss')
     m.add_argument('--patch-only', action='store_true', help='ablation: the LLM never sees CLS/object tokens')
     m.add_argument('--no-norm-scale', action='store_true', help='ablation: CLS/object tokens not norm-scaled')
     m.add_argument('--no-oversample', action='store_true', help='ablation: balanced plans only')
