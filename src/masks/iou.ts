@@ -12,8 +12,9 @@ export function popcount32(v: number): number {
 /**
  * Number of pixels inside both masks. Only the words spanning the bounding-box overlap are read:
  * a pixel inside both masks lies inside both boxes, so nothing outside that overlap can count.
+ * Counting stops early, returning a partial count, once it exceeds `stopAbove`.
  */
-export function maskIntersection(a: BitMask, b: BitMask): number {
+export function maskIntersection(a: BitMask, b: BitMask, stopAbove = Infinity): number {
   const x0 = Math.max(a.bbox[0], b.bbox[0]);
   const y0 = Math.max(a.bbox[1], b.bbox[1]);
   const x1 = Math.min(a.bbox[2], b.bbox[2]);
@@ -31,6 +32,7 @@ export function maskIntersection(a: BitMask, b: BitMask): number {
       const v = wa[w]! & wb[w]!;
       if (v !== 0) count += popcount32(v);
     }
+    if (count > stopAbove) return count;
     next = last + 1;
   }
   return count;

@@ -53,28 +53,47 @@ export function pruneMasks(masks: readonly BitMask[], opts: PruneOptions = {}): 
 
   const kept: number[] = [];
   const removed: number[] = [];
+  // Kept masks' boxes and areas in flat typed arrays: the pair loop below is the hot path.
+  const box = new Int32Array(4 * n);
+  const area = new Int32Array(n);
   for (const i of order) {
     const a = masks[i]!;
-    if (kept.length >= maxCount || a.area === 0 || overlapsKept(a, masks, kept, threshold)) removed.push(i);
-    else kept.push(i);
+    if (kept.length >= maxCount || a.area === 0 || overlapsKept(a, masks, kept, box, area, threshold)) {
+      removed.push(i);
+    } else {
+      box.set(a.bbox, 4 * kept.length);
+      area[kept.length] = a.area;
+      kept.push(i);
+    }
   }
   return { kept, removed };
 }
 
 /** Whether `a` has IoU > threshold with any kept mask; cheap upper bounds reject most pairs first. */
-function overlapsKept(a: BitMask, masks: readonly BitMask[], kept: readonly number[], threshold: number): boolean {
+function overlapsKept(
+  a: BitMask,
+  masks: readonly BitMask[],
+  kept: readonly number[],
+  box: Int32Array,
+  area: Int32Array,
+  threshold: number,
+): boolean {
   const [ax0, ay0, ax1, ay1] = a.bbox;
-  for (let k = 0; k < kept.length; k++) {
-    const b = masks[kept[k]!]!;
-    const w = Math.min(ax1, b.bbox[2]) - Math.max(ax0, b.bbox[0]);
-    const h = Math.min(ay1, b.bbox[3]) - Math.max(ay0, b.bbox[1]);
-    if (w <= 0 || h <= 0) continue;
+  const aa = a.area;
+  for (let k = 0, o = 0; k < kept.length; k++, o += 4) {
+    const w = Math.min(ax1, box[o + 2]!) - Math.max(ax0, box[o]!);
+    if (w <= 0) continue;
+    const h = Math.min(ay1, box[o + 3]!) - Math.max(ay0, box[o + 1]!);
+    if (h <= 0) continue;
     // The intersection is at most the box overlap and the smaller area, and IoU grows with it.
     // Divisions (not products) so the comparison is the same as maskIoU(a, b) > threshold.
-    const bound = Math.min(w * h, a.area, b.area);
-    if (bound / (a.area + b.area - bound) <= threshold) continue;
-    const inter = maskIntersection(a, b);
-    if (inter / (a.area + b.area - inter) > threshold) return true;
+    const ba = area[k]!;
+    const bound = Math.min(w * h, aa, ba);
+    if (bound / (aa + ba - bound) <= threshold) continue;
+    // IoU > t exactly when inter > t(|a| + |b|) / (1 + t); one pixel of margin keeps float
+    // rounding out of it, so counting can stop as soon as the overlap is surely large enough.
+    const inter = maskIntersection(a, masks[kept[k]!]!, (threshold * (aa + ba)) / (1 + threshold) + 1);
+    if (inter / (aa + ba - inter) > threshold) return true;
   }
   return false;
 }
