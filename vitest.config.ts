@@ -5,5 +5,7 @@ export default defineConfig({
   test: {
     include: ['tests/unit/**/*.test.ts'],
     testTimeout: 60_000,
+    // Setup hooks build models and ORT sessions; on a loaded 2-core machine they outlast the 10 s default.
+    hookTimeout: 60_000,
   },
 });
