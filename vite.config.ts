@@ -10,6 +10,10 @@ const isolation = {
 export default defineConfig({
   // 'mpa': a missing model file must be a 404, not index.html served with 200.
   appType: 'mpa',
+  // Relative asset URLs: the static build works from any host and sub-path.
+  base: './',
+  // The demo imports the package by its name, as a user would; in this repo that is the source.
+  resolve: { alias: { 'mask-llava-web': resolve(import.meta.dirname, 'src/index.ts') } },
   server: { headers: isolation, port: 5173, strictPort: false },
   preview: { headers: isolation },
   worker: { format: 'es' },

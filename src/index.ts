@@ -47,6 +47,7 @@ export {
   type PlanImageOptions,
 } from './tokens/plan.ts';
 export { composeVisualTokens, TokenKind, type TokenKindCode, type ComposedTokens } from './tokens/layout.ts';
+export { tokenNorms, type TokenNorms } from './tokens/token-norms.ts';
 
 // Model packages: manifest validation and file integrity (docs/model-format.md).
 export { parseManifest } from './models/parse.ts';
