@@ -1,0 +1,225 @@
+/**
+ * Fetches the files of a model package: through the Cache API (a second load reads no network),
+ * with byte-level progress whose totals come from the manifest before anything is downloaded, and
+ * with size + sha256 checks on every file, cached or not.
+ */
+import { IntegrityError, ModelFileMissingError } from '../errors.ts';
+import type { ManifestFile } from './manifest.ts';
+
+/** Cache API bucket that holds model files, keyed by absolute URL. */
+export const MODEL_CACHE_NAME = 'mask-llava-web-models';
+
+/** Where the bytes of a file come from. */
+export type FileSource = 'network' | 'cache';
+
+/** A download progress event; `loaded` and `total` count bytes over all files of the load. */
+export interface FileProgressEvent {
+  /** 'initiate' before a file's first byte, 'progress' per chunk, 'done' once its bytes are verified. */
+  status: 'initiate' | 'progress' | 'done';
+  /** Path of the file, relative to the manifest. */
+  file: string;
+  /** Whether the bytes come from the Cache API or the network. */
+  source: FileSource;
+  /** Bytes received over all files so far; never decreases and ends at `total`. */
+  loaded: number;
+  /** Bytes of all files of the load, summed from the manifest up front. */
+  total: number;
+  /** Bytes of this file received so far. */
+  fileLoaded: number;
+  /** Size of this file from the manifest. */
+  fileTotal: number;
+}
+
+/** Options of {@link fetchModelFiles}. */
+export interface FetchFilesOptions {
+  /** Cancels the downloads; the promise rejects with a DOMException named AbortError. */
+  signal?: AbortSignal;
+  /** Receives progress events (synchronously, from the fetching context). */
+  onProgress?: (event: FileProgressEvent) => void;
+  /**
+   * Cache API bucket; `null` disables caching.
+   * @defaultValue {@link MODEL_CACHE_NAME}
+   */
+  cacheName?: string | null;
+}
+
+/** Lower-case hex SHA-256 of `bytes`. */
+export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Downloads `paths` (relative to `baseUrl`, each listed in `files`) and returns their verified
+ * bytes. A cached copy that fails verification is dropped and fetched again from the network.
+ * Throws ModelFileMissingError naming the URL for a file that cannot be fetched, and
+ * IntegrityError naming the file when bytes do not match the manifest.
+ */
+export async function fetchModelFiles(
+  baseUrl: string,
+  files: Record<string, ManifestFile>,
+  paths: readonly string[],
+  opts: FetchFilesOptions = {},
+): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
+  const cache = await openCache(opts.cacheName === undefined ? MODEL_CACHE_NAME : opts.cacheName);
+  const entries = paths.map((path) => {
+    const info = files[path];
+    if (!info) throw new IntegrityError(`${path} is not listed in the manifest's files; add it with its size and sha256`, { file: path });
+    return { path, info, url: new URL(path, baseUrl).href };
+  });
+  const progress = new ProgressTotals(
+    entries.reduce((sum, e) => sum + e.info.size, 0),
+    opts.onProgress,
+  );
+  const out = new Map<string, Uint8Array<ArrayBuffer>>();
+  await Promise.all(
+    entries.map(async ({ path, info, url }) => {
+      const cached = cache ? await cache.match(url) : undefined;
+      if (cached) {
+        const bytes = await readBody(cached, path, info, 'cache', progress, opts.signal).catch((err: unknown) => {
+          if (err instanceof IntegrityError) return null;
+          throw err;
+        });
+        if (bytes && (await matches(bytes, info))) {
+          progress.emit('done', path, 'cache', info.size, info.size);
+          out.set(path, bytes);
+          return;
+        }
+        // A stale or damaged cache entry: forget what it contributed and fetch it again.
+        await cache!.delete(url);
+        progress.rewind(path);
+      }
+      const bytes = await download(url, path, info, progress, opts.signal);
+      await verify(bytes, path, info, url);
+      if (cache) await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+      progress.emit('done', path, 'network', info.size, info.size);
+      out.set(path, bytes);
+    }),
+  );
+  return out;
+}
+
+async function openCache(name: string | null): Promise<Cache | null> {
+  // The Cache API exists only in secure contexts; without it every load is a network load.
+  if (name === null || typeof caches === 'undefined') return null;
+  try {
+    return await caches.open(name);
+  } catch {
+    return null;
+  }
+}
+
+async function download(
+  url: string,
+  path: string,
+  info: ManifestFile,
+  progress: ProgressTotals,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array<ArrayBuffer>> {
+  let response: Response;
+  try {
+    response = await fetch(url, signal ? { signal } : {});
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('load aborted', 'AbortError');
+    throw new ModelFileMissingError(`could not fetch ${url} (${String(err)}); check the model URL and that the server is reachable`, {
+      url,
+      file: path,
+    });
+  }
+  if (!response.ok) {
+    throw new ModelFileMissingError(`${url} answered HTTP ${response.status}; check that the model folder contains ${path}`, {
+      url,
+      file: path,
+      status: response.status,
+    });
+  }
+  return readBody(response, path, info, 'network', progress, signal);
+}
+
+/** Reads a body into a buffer of the manifest's size, reporting progress per chunk. */
+async function readBody(
+  response: Response,
+  path: string,
+  info: ManifestFile,
+  source: FileSource,
+  progress: ProgressTotals,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array<ArrayBuffer>> {
+  progress.emit('initiate', path, source, 0, info.size);
+  const buffer = new Uint8Array(info.size);
+  let received = 0;
+  const reader = response.body?.getReader();
+  if (reader) {
+    const onAbort = () => void reader.cancel().catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (received + value.length > info.size) {
+          throw new IntegrityError(`${path} is larger than the ${info.size} bytes the manifest lists; re-export the model or fix its manifest`, {
+            file: path,
+            expectedSize: info.size,
+          });
+        }
+        buffer.set(value, received);
+        received += value.length;
+        progress.emit('progress', path, source, received, info.size);
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    signal?.throwIfAborted();
+  }
+  return received === info.size ? buffer : buffer.subarray(0, received);
+}
+
+async function matches(bytes: Uint8Array<ArrayBuffer>, info: ManifestFile): Promise<boolean> {
+  return bytes.length === info.size && (await sha256Hex(bytes)) === info.sha256;
+}
+
+async function verify(bytes: Uint8Array<ArrayBuffer>, path: string, info: ManifestFile, url: string): Promise<void> {
+  if (bytes.length !== info.size) {
+    throw new IntegrityError(`${path} has ${bytes.length} bytes but the manifest lists ${info.size}; re-export the model or fix its manifest`, {
+      file: path,
+      url,
+      size: bytes.length,
+      expectedSize: info.size,
+    });
+  }
+  const actual = await sha256Hex(bytes);
+  if (actual !== info.sha256) {
+    throw new IntegrityError(`${path} has sha256 ${actual} but the manifest lists ${info.sha256}; re-export the model or fix its manifest`, {
+      file: path,
+      url,
+      sha256: actual,
+      expectedSha256: info.sha256,
+    });
+  }
+}
+
+/** Sums per-file progress into one monotonic counter over the whole load. */
+class ProgressTotals {
+  readonly #perFile = new Map<string, number>();
+  #loaded = 0;
+  /** Highest `loaded` reported, so a re-fetched file never makes the figure go backwards. */
+  #reported = 0;
+
+  constructor(
+    readonly total: number,
+    readonly listener: ((event: FileProgressEvent) => void) | undefined,
+  ) {}
+
+  emit(status: FileProgressEvent['status'], file: string, source: FileSource, fileLoaded: number, fileTotal: number): void {
+    this.#loaded += fileLoaded - (this.#perFile.get(file) ?? 0);
+    this.#perFile.set(file, fileLoaded);
+    this.#reported = Math.max(this.#reported, Math.min(this.#loaded, this.total));
+    this.listener?.({ status, file, source, loaded: this.#reported, total: this.total, fileLoaded, fileTotal });
+  }
+
+  rewind(file: string): void {
+    this.#loaded -= this.#perFile.get(file) ?? 0;
+    this.#perFile.delete(file);
+  }
+}

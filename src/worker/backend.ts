@@ -1,0 +1,108 @@
+/**
+ * ONNX Runtime set-up: which device runs, how many WASM threads, where ORT's wasm assets come
+ * from, and session creation. This folder is the only code that imports onnxruntime-web.
+ */
+// The /webgpu entry is the instance transformers.js uses too, so both share one ort.env and wasm.
+import * as ort from 'onnxruntime-web/webgpu';
+// Served from the package, never a CDN; production builds hang unless these paths are explicit.
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import { NoWebGPUError, SessionError } from '../errors.ts';
+import type { Device, DevicePreference } from './protocol.ts';
+
+
+/** The device that runs, and why it was chosen. */
+export interface DeviceChoice {
+  /** The device every session runs on. */
+  device: Device;
+  /** Human-readable reason, e.g. "navigator.gpu.requestAdapter() returned null". */
+  reason: string;
+  /** WASM threads ORT uses (for WebGPU too: CPU fallback kernels run on WASM). */
+  numThreads: number;
+}
+
+/** Whether WebGPU can run here and, when not, why not. */
+async function probeWebGPU(): Promise<{ ok: true; adapter: string } | { ok: false; why: string }> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string } } | null> } }).gpu;
+  if (!gpu) return { ok: false, why: 'navigator.gpu is undefined (this browser or context has no WebGPU)' };
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return { ok: false, why: 'navigator.gpu.requestAdapter() returned null' };
+    const info = adapter.info;
+    return { ok: true, adapter: [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unnamed adapter' };
+  } catch (err) {
+    return { ok: false, why: `navigator.gpu.requestAdapter() threw: ${String(err)}` };
+  }
+}
+
+/**
+ * Picks the device and configures ort.env once, before the first session: WASM threads are
+ * min(4, hardwareConcurrency) when the context is cross-origin isolated (SharedArrayBuffer), else 1,
+ * unless `numThreads` says otherwise.
+ */
+export async function chooseDevice(preference: DevicePreference, numThreads?: number): Promise<DeviceChoice> {
+  const isolated = self.crossOriginIsolated;
+  const threads = isolated ? (numThreads ?? Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.wasmPaths = { wasm: ortWasmUrl, mjs: ortMjsUrl };
+  const threadNote = isolated ? `${threads} WASM threads` : '1 WASM thread (page is not cross-origin isolated)';
+  if (preference === 'wasm') return { device: 'wasm', reason: `device 'wasm' was requested; ${threadNote}`, numThreads: threads };
+  const probe = await probeWebGPU();
+  if (probe.ok) return { device: 'webgpu', reason: `WebGPU adapter: ${probe.adapter}`, numThreads: threads };
+  if (preference === 'webgpu') {
+    throw new NoWebGPUError(`device 'webgpu' was requested but ${probe.why}; pass device: 'auto' to fall back to WASM`, {
+      reason: probe.why,
+    });
+  }
+  return { device: 'wasm', reason: `WebGPU unavailable: ${probe.why}; running on WASM with ${threadNote}`, numThreads: threads };
+}
+
+/** Options for one session beyond its device. */
+export interface SessionOptions {
+  /** Outputs to keep on the GPU (WebGPU only), e.g. the KV cache. */
+  gpuOutputs?: readonly string[];
+}
+
+let creation: Promise<unknown> = Promise.resolve();
+
+/**
+ * Creates a session on `device`. ORT cannot create WASM/WebGPU sessions concurrently, so
+ * creation is chained. The execution provider list has exactly one entry: no silent fallback.
+ */
+export function createSession(name: string, bytes: Uint8Array, device: Device, opts: SessionOptions = {}): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [device],
+    graphOptimizationLevel: 'all',
+  };
+  if (device === 'webgpu' && opts.gpuOutputs?.length) {
+    options.preferredOutputLocation = Object.fromEntries(opts.gpuOutputs.map((o) => [o, 'gpu-buffer' as const]));
+  }
+  const next = creation.then(async () => {
+    try {
+      return await ort.InferenceSession.create(bytes, options);
+    } catch (err) {
+      throw new SessionError(`could not create the ${name} session on ${device}: ${String(err)}; check that the file is a valid ONNX model`, {
+        session: name,
+        device,
+      });
+    }
+  });
+  creation = next.catch(() => undefined);
+  return next;
+}
+
+/** Runs a session, turning ORT failures into SessionError naming the session. */
+export async function runSession(
+  name: string,
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
+  try {
+    return await session.run(feeds);
+  } catch (err) {
+    const shapes = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t.dims.join('x')]));
+    throw new SessionError(`the ${name} session failed: ${String(err)}; inputs were ${JSON.stringify(shapes)}`, { session: name, shapes });
+  }
+}
+
+export { ort };

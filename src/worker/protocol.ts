@@ -1,0 +1,149 @@
+/**
+ * The contract between the main thread and the inference worker: request/response shapes (only
+ * plain data and CPU typed arrays) and the comlink transfer handler that keeps error classes.
+ * Imported by both sides; it must not import onnxruntime-web.
+ */
+import * as Comlink from 'comlink';
+import { type SerializedError, deserializeError, serializeError } from '../errors.ts';
+import type { BitMask } from '../masks/bitmask.ts';
+import type { FileProgressEvent, FileSource } from '../models/fetch.ts';
+import type { ModelManifest } from '../models/manifest.ts';
+import type { TokenPlan } from '../tokens/plan.ts';
+
+/** An execution device that can actually run: what `MaskLlava.device` reports. */
+export type Device = 'webgpu' | 'wasm';
+
+/** What the caller asks for: 'auto' tries WebGPU and falls back to WASM. */
+export type DevicePreference = 'auto' | Device;
+
+/** A rectangle `[x0, y0, x1, y1]` in original-image pixels. */
+export type Box = [x0: number, y0: number, x1: number, y1: number];
+
+/** Worker-side load request. */
+export interface LoadRequest {
+  /** URL of the model folder (ending in '/') or of its manifest.json. */
+  modelUrl: string;
+  device: DevicePreference;
+  numThreads: number | undefined;
+  cacheName: string | null | undefined;
+}
+
+/** What the worker reports once every session exists. */
+export interface LoadResult {
+  manifest: ModelManifest;
+  device: Device;
+  /** Why this device runs (adapter name, or why WebGPU was not used). */
+  deviceReason: string;
+  numThreads: number;
+  /** Where each file came from: 'cache' on a second load. */
+  sources: Record<string, FileSource>;
+  /** Download + verification time, ms. */
+  fetchMs: number;
+  /** Session creation time, ms. */
+  sessionMs: number;
+}
+
+/** Preprocessed pixels of one image, transferred (not copied) to the worker. */
+export interface EncodeRequest {
+  imageId: number;
+  /** Original image size. */
+  width: number;
+  height: number;
+  encoder: { data: Float32Array; dims: number[] };
+  segmenter: { data: Float32Array; dims: number[]; resized: [number, number] };
+  /** Caller boxes: masks come from these instead of automatic mask generation. */
+  boxes: Box[] | undefined;
+}
+
+/** Masks and timings of one encoded image. */
+export interface EncodeResult {
+  /** Masks over the encoder frame, best first; their bit arrays are transferred. */
+  masks: BitMask[];
+  /** Candidate masks the decoder produced (0 for the box path). */
+  candidates: number;
+  /** Candidates left after the IoU/stability/area filters, before NMS. */
+  filtered: number;
+  /** Image-encoder run, ms. */
+  encodeMs: number;
+  /** Segmenter vision encoder + mask generation, ms. */
+  segmentMs: number;
+}
+
+/** Worker-side generation request. */
+export interface GenerateRequest {
+  imageId: number;
+  prompt: string;
+  plan: TokenPlan;
+  maxNewTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+}
+
+/** Token counts and timings of one answer. */
+export interface GenerateUsage {
+  /** Visual tokens by kind, as spliced into the prompt. */
+  visualTokens: { cls: number; patch: number; object: number; total: number };
+  /** Tokens of the rendered chat prompt, the single image placeholder included. */
+  promptTokens: number;
+  /** Sequence length of the prefill: `promptTokens - 1 + visualTokens.total`, measured on the input. */
+  prefillTokens: number;
+  /** Tokens generated, stop token excluded. */
+  generatedTokens: number;
+  /** Generated token ids, stop token excluded. */
+  tokenIds: number[];
+  /** 'eos' when a stop token ended the answer, 'length' at maxNewTokens. */
+  stopReason: 'eos' | 'length';
+  /** Milliseconds per stage; encode and segment are the image's (spent once at encode()). */
+  timings: {
+    encodeMs: number;
+    segmentMs: number;
+    composeMs: number;
+    projectMs: number;
+    prefillMs: number;
+    decodeMs: number;
+    /** Generated tokens after the first, per second of decode time. */
+    decodeTokensPerSecond: number;
+  };
+}
+
+/** Receives streamed text from the worker. */
+export interface TokenSink {
+  text(delta: string): void;
+}
+
+/** Receives load progress from the worker. */
+export interface ProgressSink {
+  progress(event: FileProgressEvent): void;
+}
+
+/** The worker's API as the main thread sees it through comlink. */
+export interface WorkerApi {
+  load(req: LoadRequest, sink: ProgressSink | undefined): Promise<LoadResult>;
+  encode(callId: number, req: EncodeRequest): Promise<EncodeResult>;
+  generate(callId: number, req: GenerateRequest, sink: TokenSink): Promise<GenerateUsage>;
+  nextTokenLogits(callId: number, req: GenerateRequest): Promise<Float32Array>;
+  release(imageId: number): void;
+  abort(callId: number): void;
+  dispose(): Promise<void>;
+}
+
+let installed = false;
+
+/**
+ * Replaces comlink's 'throw' handler so errors cross as {name, code, message, details} and are
+ * rebuilt with their class (MaskLlavaError subclasses by code, AbortError as DOMException).
+ * Both sides call this once.
+ */
+export function installErrorTransfer(): void {
+  if (installed) return;
+  installed = true;
+  const builtin = Comlink.transferHandlers.get('throw')!;
+  Comlink.transferHandlers.set('throw', {
+    canHandle: builtin.canHandle,
+    serialize: ({ value }: { value: unknown }) => [serializeError(value), []],
+    deserialize: (data: SerializedError) => {
+      throw deserializeError(data);
+    },
+  } as Comlink.TransferHandler<{ value: unknown }, SerializedError>);
+}
