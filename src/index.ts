@@ -56,3 +56,17 @@ export { verifyFile, sha256Hex } from './models/verify.ts';
 // Images: decoding what a web app has, and preprocessing to pixel_values.
 export { decodeImage, type ImageInput, type RGBAImage, type DecodeOptions } from './image/decode.ts';
 export { preprocessForEncoder, preprocessForSegmenter, type EncoderPixels, type SegmenterPixels } from './image/preprocess.ts';
+
+// The runtime: a worker hosts the sessions; the main thread plans and streams.
+export {
+  MaskLlava,
+  EncodedImage,
+  type LoadOptions,
+  type LoadProgressEvent,
+  type EncodeOptions,
+  type EncodeTimings,
+  type GenerateOptions,
+  type Generation,
+} from './client.ts';
+export type { Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
+export { MODEL_CACHE_NAME, type FileProgressEvent, type FileSource } from './models/fetch.ts';

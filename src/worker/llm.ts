@@ -5,7 +5,8 @@
  */
 import { SessionError } from '../errors.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import { type Device, ort, runSession } from './backend.ts';
+import { ort, runSession } from './backend.ts';
+import type { Device } from './protocol.ts';
 import { type Random, type SamplingOptions, sampleToken } from './sampling.ts';
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;

@@ -3,15 +3,19 @@
  * the stages that use them. Calls run one at a time (ORT sessions are not re-entrant), each
  * cancellable by its call id.
  */
+import * as Comlink from 'comlink';
 import { DisposedError, InvalidArgumentError, ManifestError, ModelFileMissingError, ReleasedError, SessionError } from '../errors.ts';
 import type { BitMask } from '../masks/bitmask.ts';
 import { type FileSource, fetchModelFiles } from '../models/fetch.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { composeVisualTokens, TokenKind } from '../tokens/layout.ts';
-import { type Device, chooseDevice, createSession, ort, runSession } from './backend.ts';
+import { chooseDevice, createSession, ort, runSession } from './backend.ts';
+import { preprocessForEncoder, preprocessForSegmenter } from '../image/preprocess.ts';
 import { LanguageModel } from './llm.ts';
 import { PromptBuilder } from './prompt.ts';
 import type {
+  Box,
+  Device,
   EncodeRequest,
   EncodeResult,
   GenerateRequest,
@@ -70,6 +74,7 @@ export class Pipeline implements WorkerApi {
         sink?.progress(event);
       },
     });
+    if (sink) releaseRemote(sink);
     const fetchMs = performance.now() - t0;
     const t1 = performance.now();
     const file = (path: string) => files.get(path)!;
@@ -101,6 +106,7 @@ export class Pipeline implements WorkerApi {
       deviceReason: choice.reason,
       numThreads: choice.numThreads,
       sources,
+      bytes: needed.reduce((sum, path) => sum + (manifest.files[path]?.size ?? 0), 0),
       fetchMs,
       sessionMs: performance.now() - t1,
     };
@@ -109,9 +115,14 @@ export class Pipeline implements WorkerApi {
   encode(callId: number, req: EncodeRequest): Promise<EncodeResult> {
     return this.#run(callId, async (signal) => {
       const m = this.#require();
+      const tp = performance.now();
+      const enc = preprocessForEncoder(req.image, m.manifest.encoder.preprocess);
+      const seg = preprocessForSegmenter(req.image, m.manifest.segmenter.preprocess);
+      const preprocessMs = performance.now() - tp;
+      signal.throwIfAborted();
       const t0 = performance.now();
       const out = await runSession('encoder', m.encoder, {
-        [m.manifest.encoder.inputName]: new ort.Tensor('float32', req.encoder.data, req.encoder.dims),
+        [m.manifest.encoder.inputName]: new ort.Tensor('float32', enc.data, enc.dims),
       });
       const hiddenT = out[m.manifest.encoder.outputName]!;
       const hidden = (await hiddenT.getData()) as Float32Array;
@@ -124,8 +135,15 @@ export class Pipeline implements WorkerApi {
       signal.throwIfAborted();
 
       const t1 = performance.now();
-      const frame = { width: req.width, height: req.height, resized: req.segmenter.resized };
-      const embedding = await m.segmenter.embed(req.segmenter.data, req.segmenter.dims);
+      const { scale, left, top } = enc.placement;
+      const [, , cropH, cropW] = enc.dims;
+      const frame = {
+        width: req.image.width,
+        height: req.image.height,
+        resized: seg.resized,
+        encoderRect: [left / scale, top / scale, (left + cropW) / scale, (top + cropH) / scale] as Box,
+      };
+      const embedding = await m.segmenter.embed(seg.data, seg.dims);
       let masks: BitMask[];
       let candidates = 0;
       let filtered = 0;
@@ -133,7 +151,7 @@ export class Pipeline implements WorkerApi {
         if (req.boxes) {
           masks = await m.segmenter.fromBoxes(embedding, frame, req.boxes, signal);
         } else {
-          ({ masks, candidates, filtered } = await m.segmenter.automatic(embedding, frame, signal));
+          ({ masks, candidates, filtered } = await m.segmenter.automatic(embedding, frame, { ...m.manifest.segmenter.amg, ...req.amg }, signal));
         }
       } finally {
         embedding.imageEmbeddings.dispose();
@@ -143,12 +161,17 @@ export class Pipeline implements WorkerApi {
       this.#images.set(req.imageId, { hidden, masks, encodeMs, segmentMs });
       // The worker keeps its own copy of the masks for composition; the main thread gets another.
       const sent = masks.map((mk) => ({ ...mk, bits: mk.bits.slice() }));
-      return { masks: sent, candidates, filtered, encodeMs, segmentMs };
+      return Comlink.transfer({ masks: sent, candidates, filtered, preprocessMs, encodeMs, segmentMs }, sent.map((mk) => mk.bits.buffer));
     });
   }
 
   generate(callId: number, req: GenerateRequest, sink: TokenSink): Promise<GenerateUsage> {
-    return this.#run(callId, async (signal) => {
+    // The sink is a comlink proxy: release its port once the answer is complete.
+    return this.#run(callId, (signal) => this.#generate(req, sink, signal)).finally(() => releaseRemote(sink));
+  }
+
+  async #generate(req: GenerateRequest, sink: TokenSink, signal: AbortSignal): Promise<GenerateUsage> {
+    {
       const m = this.#require();
       let previous = '';
       const generated: number[] = [];
@@ -189,7 +212,7 @@ export class Pipeline implements WorkerApi {
           decodeTokensPerSecond: stats.decodeMs > 0 ? (decodeSteps * 1000) / stats.decodeMs : 0,
         },
       };
-    });
+    }
   }
 
   nextTokenLogits(callId: number, req: GenerateRequest): Promise<Float32Array> {
@@ -206,7 +229,7 @@ export class Pipeline implements WorkerApi {
         onToken: () => undefined,
         onPrefillLogits: (l) => (logits = l),
       });
-      return logits!;
+      return Comlink.transfer(logits!, [logits!.buffer]);
     });
   }
 
@@ -282,6 +305,11 @@ export class Pipeline implements WorkerApi {
     this.#queue = result.catch(() => undefined);
     return result.finally(() => this.#calls.delete(callId));
   }
+}
+
+/** Closes the port of a comlink proxy received from the main thread. */
+function releaseRemote(remote: object): void {
+  (remote as Partial<Record<typeof Comlink.releaseProxy, () => void>>)[Comlink.releaseProxy]?.();
 }
 
 /** Files the runtime loads: every component the manifest names. */

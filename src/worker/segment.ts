@@ -6,9 +6,9 @@
 import { InvalidArgumentError } from '../errors.ts';
 import { type BitMask, resampleToMask } from '../masks/bitmask.ts';
 import { pruneMasks } from '../masks/prune.ts';
-import type { EncoderPreprocess, ModelManifest } from '../models/manifest.ts';
+import type { ModelManifest } from '../models/manifest.ts';
 import { ort, runSession } from './backend.ts';
-import type { Box as Rect } from './protocol.ts';
+import type { AmgSettings, Box as Rect } from './protocol.ts';
 
 /** Where an image sits in the segmenter's padded input. */
 export interface SegmenterFrame {
@@ -17,6 +17,8 @@ export interface SegmenterFrame {
   height: number;
   /** `[h, w]` of the resized image inside the zero-padded `padSize` square. */
   resized: [number, number];
+  /** The encoder's input frame in original-image pixels (it may extend past the image). */
+  encoderRect: Rect;
 }
 
 /** What AMG found, with counts for diagnostics. */
@@ -35,27 +37,9 @@ export interface SegmenterEmbedding {
   positionalEmbeddings: ort.Tensor;
 }
 
-/**
- * The encoder's input frame in original-image pixels. 'crop' (CLIP): the shortest edge is resized
- * to `shortestEdge`, then a centred `cropSize` window is taken. 'pad': the longest edge is resized
- * to fit `cropSize` and the rest is padding at the bottom/right, so the frame extends past the image.
- */
-export function encoderFrame(width: number, height: number, pre: EncoderPreprocess): Rect {
-  const [cropH, cropW] = pre.cropSize;
-  if (pre.mode === 'crop') {
-    const scale = pre.shortestEdge / Math.min(width, height);
-    const left = Math.floor((Math.round(width * scale) - cropW) / 2);
-    const top = Math.floor((Math.round(height * scale) - cropH) / 2);
-    return [left / scale, top / scale, (left + cropW) / scale, (top + cropH) / scale];
-  }
-  const scale = Math.min(cropW / width, cropH / height);
-  return [0, 0, cropW / scale, cropH / scale];
-}
-
 /** SAM's segmenter sessions with the manifest's settings. */
 export class Segmenter {
   readonly #seg: ModelManifest['segmenter'];
-  readonly #encoderPre: EncoderPreprocess;
   readonly #maskResolution: number;
 
   constructor(
@@ -64,7 +48,6 @@ export class Segmenter {
     manifest: ModelManifest,
   ) {
     this.#seg = manifest.segmenter;
-    this.#encoderPre = manifest.encoder.preprocess;
     this.#maskResolution = manifest.tokens.maskResolution;
   }
 
@@ -82,8 +65,7 @@ export class Segmenter {
    * masks are kept when predicted IoU >= predIouThreshold, stability >= stabilityThreshold and
    * area >= minAreaFraction of the frame, then duplicates are removed greedily by mask IoU.
    */
-  async automatic(embedding: SegmenterEmbedding, frame: SegmenterFrame, signal: AbortSignal): Promise<MaskProposals> {
-    const amg = this.#seg.amg;
+  async automatic(embedding: SegmenterEmbedding, frame: SegmenterFrame, amg: AmgSettings, signal: AbortSignal): Promise<MaskProposals> {
     const [rh, rw] = frame.resized;
     const n = amg.pointsPerSide;
     const points: Array<[number, number]> = [];
@@ -209,7 +191,7 @@ export class Segmenter {
   #toEncoderFrame(values: Float32Array, side: number, frame: SegmenterFrame, score: number, clip: Rect | null): BitMask {
     const [rows, cols] = this.#valid(side, frame);
     const [fx, fy] = this.#toPlane(side, frame);
-    const [x0, y0, x1, y1] = encoderFrame(frame.width, frame.height, this.#encoderPre);
+    const [x0, y0, x1, y1] = frame.encoderRect;
     const px0 = Math.round(x0 * fx);
     const py0 = Math.round(y0 * fy);
     const w = Math.max(1, Math.round(x1 * fx) - px0);
@@ -230,7 +212,7 @@ export class Segmenter {
 
   /** A box in original pixels expressed in mask-resolution pixels of the encoder frame. */
   #boxInEncoderFrame(box: Rect, frame: SegmenterFrame): Rect {
-    const [x0, y0, x1, y1] = encoderFrame(frame.width, frame.height, this.#encoderPre);
+    const [x0, y0, x1, y1] = frame.encoderRect;
     const m = this.#maskResolution;
     const sx = m / (x1 - x0);
     const sy = m / (y1 - y0);

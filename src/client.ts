@@ -1,0 +1,421 @@
+/**
+ * The main-thread facade: `MaskLlava.load()` starts the inference worker and loads a model,
+ * `encode()` turns an image into features + masks (kept in the worker), `EncodedImage.plan()` picks
+ * the visual tokens synchronously, and `generate()` streams the answer.
+ */
+import * as Comlink from 'comlink';
+import { DisposedError, InvalidArgumentError, ReleasedError, WorkerCrashedError } from './errors.ts';
+import { type DecodeOptions, type ImageInput, type RGBAImage, decodeImage } from './image/decode.ts';
+import type { BitMask } from './masks/bitmask.ts';
+import type { FileProgressEvent } from './models/fetch.ts';
+import type { ModelManifest } from './models/manifest.ts';
+import { type PlanImageOptions, type TokenPlan, planImage } from './tokens/plan.ts';
+import { WorkerHost, abortReason } from './worker/host.ts';
+import { checkSampling } from './worker/sampling.ts';
+import type { AmgSettings, Box, Device, DevicePreference, EncodeRequest, GenerateRequest, GenerateUsage, LoadResult } from './worker/protocol.ts';
+
+/** Load progress: per-file download events, then one 'ready' event once every session exists. */
+export type LoadProgressEvent =
+  | FileProgressEvent
+  | {
+      status: 'ready';
+      /** Equals `total`: every byte is in. */
+      loaded: number;
+      /** Bytes of all files of the model. */
+      total: number;
+      /** The device the sessions run on. */
+      device: Device;
+    };
+
+/** Options of {@link MaskLlava.load}. */
+export interface LoadOptions {
+  /**
+   * 'auto' tries WebGPU (navigator.gpu.requestAdapter()) and falls back to WASM; 'webgpu' fails
+   * with NoWebGPUError when there is no adapter; 'wasm' never touches the GPU.
+   * @defaultValue 'auto'
+   */
+  device?: DevicePreference;
+  /** Receives download progress (byte totals known up front) and a final 'ready'. */
+  onProgress?: (event: LoadProgressEvent) => void;
+  /** Cancels the load: the worker is ended and the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /**
+   * WASM threads; used only when the page is cross-origin isolated (else 1).
+   * @defaultValue min(4, navigator.hardwareConcurrency)
+   */
+  numThreads?: number;
+  /**
+   * Cache API bucket for model files; `null` turns caching off.
+   * @defaultValue 'mask-llava-web-models'
+   */
+  cacheName?: string | null;
+}
+
+/** Options of {@link MaskLlava.encode}. */
+export interface EncodeOptions {
+  /** Cancels decoding and encoding; the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /**
+   * Object boxes `[x0, y0, x1, y1]` in image pixels from the caller's own detector. When given,
+   * masks come from these (one per box, in box order) instead of automatic mask generation. The
+   * segmenter export has no box input, so each box is prompted with its centre as a positive
+   * point, and the candidate mask whose bounding box fits the box best is kept, clipped to it.
+   */
+  boxes?: Box[];
+  /**
+   * Overrides of the manifest's automatic-mask-generation settings (`segmenter.amg`), e.g.
+   * `{ pointsPerSide: 16 }` for more proposals or lower thresholds for more permissive filtering.
+   */
+  amg?: Partial<AmgSettings>;
+  /**
+   * Images larger than this on their longest side are downscaled while decoding.
+   * @defaultValue 2048
+   */
+  maxSide?: number;
+}
+
+/** Options of {@link MaskLlava.generate}. */
+export interface GenerateOptions {
+  /** Which visual tokens the LLM sees. @defaultValue `image.plan({ budget })` with the manifest's first preset */
+  plan?: TokenPlan;
+  /** @defaultValue 128 */
+  maxNewTokens?: number;
+  /** 0 is greedy decoding; > 0 samples. @defaultValue 0 */
+  temperature?: number;
+  /** Nucleus sampling mass (with temperature > 0). @defaultValue 1 */
+  topP?: number;
+  /** Seed of the sampler, for reproducible sampled answers. @defaultValue a random seed */
+  seed?: number;
+  /** Stops the answer within one decode step; iteration throws an AbortError. */
+  signal?: AbortSignal;
+}
+
+/** A streamed answer: iterate for text deltas; `usage` resolves once the answer is complete. */
+export interface Generation extends AsyncIterable<string> {
+  /** Token counts and stage timings; rejects like the iteration does. */
+  readonly usage: Promise<GenerateUsage>;
+  /** The whole answer once complete. */
+  readonly text: Promise<string>;
+}
+
+/** Timings of one encode() call, ms. */
+export interface EncodeTimings {
+  /** Decoding the input to RGBA (main thread). */
+  decodeMs: number;
+  /** Building pixel_values for the encoder and the segmenter (worker). */
+  preprocessMs: number;
+  /** Image encoder run (worker). */
+  encodeMs: number;
+  /** Segmenter vision encoder + mask generation (worker). */
+  segmentMs: number;
+  /** Whole call, wall time. */
+  totalMs: number;
+}
+
+const DEFAULT_MAX_NEW_TOKENS = 128;
+let nextImageId = 1;
+let nextCallId = 1;
+
+/**
+ * One image encoded by a {@link MaskLlava} instance: its masks live here, its features in the
+ * worker. Plan on every slider move; ask as many questions as you like; `release()` when done.
+ */
+export class EncodedImage {
+  /** Width and height of the decoded image, pixels. */
+  readonly width: number;
+  readonly height: number;
+  /** Object masks over the encoder's input frame, best first (bit-packed, with bbox and score). */
+  readonly masks: readonly BitMask[];
+  /** The encoder's patch grid [rows, cols]. */
+  readonly grid: [number, number];
+  /** Where the time went. */
+  readonly timings: EncodeTimings;
+  /** Mask-generation counts: decoder candidates, and those left after filtering (before NMS). */
+  readonly proposals: { candidates: number; filtered: number };
+  readonly #release: () => void;
+  #released = false;
+
+  /** @internal Created by {@link MaskLlava.encode}. */
+  constructor(
+    readonly id: number,
+    readonly owner: MaskLlava,
+    init: Pick<EncodedImage, 'width' | 'height' | 'masks' | 'grid' | 'timings' | 'proposals'>,
+    release: () => void,
+  ) {
+    this.width = init.width;
+    this.height = init.height;
+    this.masks = init.masks;
+    this.grid = init.grid;
+    this.timings = init.timings;
+    this.proposals = init.proposals;
+    this.#release = release;
+  }
+
+  /** Whether {@link release} was called. */
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /**
+   * Chooses the visual tokens for a budget, synchronously on the calling thread: IoU pruning of
+   * the masks, then the split between CLS, pooled patches and objects (docs/composition.md).
+   * `{ budget: 57 }` gives 1 CLS + 6x6 patches + 20 objects when 20 masks survive.
+   */
+  plan(opts: PlanImageOptions): TokenPlan {
+    return planImage(this.masks, this.grid, opts);
+  }
+
+  /** Frees the worker-side features. Later generate() calls with this image throw ReleasedError. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#release();
+  }
+}
+
+/**
+ * A loaded Mask-LLaVA model running in a Web Worker. Create with {@link MaskLlava.load}.
+ *
+ * If the worker crashes, calls in flight reject with WorkerCrashedError; the next call starts a
+ * new worker and loads the model again from the Cache API. Images encoded before the crash are
+ * lost with it: generate() on them throws WorkerCrashedError saying to encode again.
+ */
+export class MaskLlava {
+  /** The device that actually runs the sessions. */
+  readonly device: Device;
+  /** Why this device runs (the WebGPU adapter, or why WebGPU was not used). */
+  readonly deviceReason: string;
+  /** WASM threads in use. */
+  readonly numThreads: number;
+  /** The model's manifest. */
+  readonly manifest: ModelManifest;
+  /** Timings and file sources of the load. */
+  readonly loadInfo: Pick<LoadResult, 'sources' | 'bytes' | 'fetchMs' | 'sessionMs'>;
+  readonly #modelUrl: string;
+  readonly #options: LoadOptions;
+  #host: WorkerHost;
+  /** Which worker an image belongs to: bumped on every restart after a crash. */
+  #epoch = 0;
+  readonly #imageEpochs = new Map<number, number>();
+  #restarting: Promise<void> | undefined;
+  #disposed = false;
+
+  private constructor(modelUrl: string, options: LoadOptions, host: WorkerHost, result: LoadResult) {
+    this.#modelUrl = modelUrl;
+    this.#options = options;
+    this.#host = host;
+    this.device = result.device;
+    this.deviceReason = result.deviceReason;
+    this.numThreads = result.numThreads;
+    this.manifest = result.manifest;
+    this.loadInfo = { sources: result.sources, bytes: result.bytes, fetchMs: result.fetchMs, sessionMs: result.sessionMs };
+  }
+
+  /**
+   * Starts the inference worker, downloads the model (Cache API first), verifies every file's
+   * sha256 and creates the sessions one at a time.
+   * @param modelUrl URL of the model folder or of its manifest.json (relative to the page is fine).
+   */
+  static async load(modelUrl: string, options: LoadOptions = {}): Promise<MaskLlava> {
+    if (typeof modelUrl !== 'string' || !modelUrl) {
+      throw new InvalidArgumentError('modelUrl must be the URL of a model folder, e.g. "/models/shapesworld/"');
+    }
+    const { host, result } = await MaskLlava.#start(modelUrl, options);
+    return new MaskLlava(modelUrl, options, host, result);
+  }
+
+  static async #start(modelUrl: string, options: LoadOptions): Promise<{ host: WorkerHost; result: LoadResult }> {
+    const { signal, onProgress } = options;
+    signal?.throwIfAborted();
+    const host = new WorkerHost();
+    const sink = onProgress ? Comlink.proxy({ progress: (e: FileProgressEvent) => onProgress(e) }) : undefined;
+    const absolute = new URL(modelUrl, location.href).href;
+    try {
+      const result = await host.call(
+        (remote) =>
+          remote.load({ modelUrl: absolute, device: options.device ?? 'auto', numThreads: options.numThreads, cacheName: options.cacheName }, sink),
+        signal,
+        () => host.terminate(abortReason(signal!)),
+      );
+      onProgress?.({ status: 'ready', loaded: result.bytes, total: result.bytes, device: result.device });
+      return { host, result };
+    } catch (err) {
+      host.terminate(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+  }
+
+  /**
+   * Encodes an image once: decoding and preprocessing on this thread, then in the worker the image
+   * encoder (features stay there) and the segmenter with automatic mask generation (or `boxes`).
+   */
+  async encode(image: ImageInput, options: EncodeOptions = {}): Promise<EncodedImage> {
+    const host = await this.#ready();
+    const { signal } = options;
+    const t0 = performance.now();
+    const decodeOpts: DecodeOptions = { maxSide: options.maxSide ?? 2048 };
+    if (signal) decodeOpts.signal = signal;
+    const rgba = await decodeImage(image, decodeOpts);
+    // Pixels the caller passed in (ImageData, RGBA) come back as is: copy them, since they are transferred.
+    const data = rgba.data === (image as Partial<RGBAImage>).data ? rgba.data.slice() : rgba.data;
+    const decodeMs = performance.now() - t0;
+    const imageId = nextImageId++;
+    const callId = nextCallId++;
+    const epoch = this.#epoch;
+    const request: EncodeRequest = { imageId, image: { width: rgba.width, height: rgba.height, data }, boxes: options.boxes, amg: options.amg };
+    const result = await host.call(
+      (remote) => remote.encode(callId, Comlink.transfer(request, [data.buffer])),
+      signal,
+      () => void host.remote.abort(callId),
+    );
+    this.#imageEpochs.set(imageId, epoch);
+    return new EncodedImage(
+      imageId,
+      this,
+      {
+        width: rgba.width,
+        height: rgba.height,
+        masks: result.masks,
+        grid: this.manifest.encoder.grid,
+        timings: {
+          decodeMs,
+          preprocessMs: result.preprocessMs,
+          encodeMs: result.encodeMs,
+          segmentMs: result.segmentMs,
+          totalMs: performance.now() - t0,
+        },
+        proposals: { candidates: result.candidates, filtered: result.filtered },
+      },
+      () => {
+        this.#imageEpochs.delete(imageId);
+        if (this.#epoch === epoch && !this.#disposed) void host.remote.release(imageId).catch(() => undefined);
+      },
+    );
+  }
+
+  /**
+   * Answers `prompt` about `image`, streaming text deltas. Several questions on one image reuse
+   * its features. The prompt goes through the model's chat template with the visual tokens in
+   * place of its single image placeholder.
+   */
+  generate(image: EncodedImage, prompt: string, options: GenerateOptions = {}): Generation {
+    const queue: string[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let failure: Error | undefined;
+    const callId = nextCallId++;
+    const sink = Comlink.proxy({
+      text: (delta: string) => {
+        queue.push(delta);
+        wake?.();
+      },
+    });
+    const usage = (async () => {
+      const { host, req } = await this.#request(image, prompt, options);
+      return host.call((remote) => remote.generate(callId, req, sink), options.signal, () => void host.remote.abort(callId));
+    })();
+    const settled = usage.then(
+      () => {
+        finished = true;
+        wake?.();
+      },
+      (err: unknown) => {
+        failure = err instanceof Error ? err : new Error(String(err));
+        finished = true;
+        wake?.();
+      },
+    );
+    const chunks: string[] = [];
+    const text = usage.then(async () => {
+      await settled;
+      return chunks.join('') + queue.join('');
+    });
+    // Callers may only iterate, or only await usage: neither promise may go unhandled.
+    usage.catch(() => undefined);
+    text.catch(() => undefined);
+    return {
+      usage,
+      text,
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          if (queue.length) {
+            const delta = queue.shift()!;
+            chunks.push(delta);
+            yield delta;
+            continue;
+          }
+          if (finished) {
+            if (failure) throw failure;
+            return;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      },
+    };
+  }
+
+  /**
+   * The LLM's next-token logits (vocabulary-sized) after the prompt with this image: the prefill
+   * only. For scoring answers (e.g. "yes" vs "no") and for comparing devices.
+   */
+  async nextTokenLogits(image: EncodedImage, prompt: string, options: Pick<GenerateOptions, 'plan' | 'signal'> = {}): Promise<Float32Array> {
+    const { host, req } = await this.#request(image, prompt, options);
+    const callId = nextCallId++;
+    return host.call((remote) => remote.nextTokenLogits(callId, req), options.signal, () => void host.remote.abort(callId));
+  }
+
+  /** Ends the worker and frees every session and image. Later calls throw DisposedError. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const host = this.#host;
+    const disposed = new DisposedError('this MaskLlava instance was disposed; call MaskLlava.load() again');
+    // Give the worker a moment to release its sessions cleanly; terminate regardless.
+    await Promise.race([host.remote.dispose().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    host.terminate(disposed);
+    this.#imageEpochs.clear();
+  }
+
+  async #request(image: EncodedImage, prompt: string, options: GenerateOptions): Promise<{ host: WorkerHost; req: GenerateRequest }> {
+    const host = await this.#ready();
+    if (!(image instanceof EncodedImage) || image.owner !== this) {
+      throw new InvalidArgumentError('image must be an EncodedImage from this instance\'s encode()');
+    }
+    if (image.released) throw new ReleasedError('this image was released; encode it again', { imageId: image.id });
+    if (this.#imageEpochs.get(image.id) !== this.#epoch) {
+      throw new WorkerCrashedError('this image was encoded by a worker that crashed since; encode it again', { imageId: image.id });
+    }
+    if (typeof prompt !== 'string' || !prompt.trim()) throw new InvalidArgumentError('prompt must be a non-empty string; pass the question text');
+    const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
+      throw new InvalidArgumentError(`maxNewTokens must be an integer >= 1, got ${String(maxNewTokens)}`, { maxNewTokens });
+    }
+    const plan = options.plan ?? image.plan({ budget: this.manifest.tokens.presets[0]?.budget ?? 57 });
+    const temperature = options.temperature ?? 0;
+    const topP = options.topP ?? 1;
+    checkSampling({ temperature, topP });
+    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+    return { host, req: { imageId: image.id, prompt, plan, maxNewTokens, temperature, topP, seed } };
+  }
+
+  /** The live worker: after a crash, a new one with the model reloaded (from the Cache API). */
+  async #ready(): Promise<WorkerHost> {
+    if (this.#disposed) throw new DisposedError('this MaskLlava instance was disposed; call MaskLlava.load() again');
+    if (this.#host.crash) {
+      this.#restarting ??= MaskLlava.#start(this.#modelUrl, { ...this.#options, signal: undefined, onProgress: undefined }).then(
+        ({ host }) => {
+          this.#host = host;
+          this.#epoch++;
+          this.#restarting = undefined;
+        },
+        (err: unknown) => {
+          this.#restarting = undefined;
+          throw err;
+        },
+      );
+      await this.#restarting;
+    }
+    return this.#host;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The main-thread end of the worker: starts it, wraps it with comlink, and turns a crash (an
+ * uncaught error or an unreadable message in the worker) into a WorkerCrashedError for every call
+ * in flight. Comlink alone would leave those promises pending forever.
+ */
+import * as Comlink from 'comlink';
+import { WorkerCrashedError } from '../errors.ts';
+import { type WorkerApi, installErrorTransfer } from './protocol.ts';
+
+/** A running inference worker. */
+export class WorkerHost {
+  readonly remote: Comlink.Remote<WorkerApi>;
+  readonly #worker: Worker;
+  readonly #pending = new Set<(err: Error) => void>();
+  #crash: WorkerCrashedError | undefined;
+  #terminated = false;
+
+  constructor() {
+    installErrorTransfer();
+    this.#worker = new Worker(new URL('./entry.ts', import.meta.url), { type: 'module', name: 'mask-llava-web' });
+    this.#worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.#fail(`the inference worker crashed: ${event.message || 'uncaught error'}`);
+    });
+    this.#worker.addEventListener('messageerror', () => this.#fail('the inference worker sent a message that could not be read'));
+    this.remote = Comlink.wrap<WorkerApi>(this.#worker);
+  }
+
+  /** The crash, once one happened. */
+  get crash(): WorkerCrashedError | undefined {
+    return this.#crash;
+  }
+
+  /**
+   * Runs `call` on the worker; rejects with WorkerCrashedError if the worker dies first, and with
+   * the signal's AbortError as soon as `signal` fires (after calling `onAbort`, which tells the
+   * worker to stop).
+   */
+  call<T>(call: (remote: Comlink.Remote<WorkerApi>) => Promise<T>, signal?: AbortSignal, onAbort?: () => void): Promise<T> {
+    if (this.#crash) return Promise.reject(this.#crash);
+    signal?.throwIfAborted();
+    return new Promise<T>((resolve, reject) => {
+      const settle = () => {
+        this.#pending.delete(reject);
+        signal?.removeEventListener('abort', aborted);
+      };
+      const aborted = () => {
+        settle();
+        onAbort?.();
+        reject(abortReason(signal!));
+      };
+      this.#pending.add(reject);
+      signal?.addEventListener('abort', aborted, { once: true });
+      call(this.remote).then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (err: unknown) => {
+          settle();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
+  /** Ends the worker now; calls in flight reject with `reason`. */
+  terminate(reason: Error): void {
+    if (this.#terminated) return;
+    this.#terminated = true;
+    this.#worker.terminate();
+    for (const reject of [...this.#pending]) reject(reason);
+    this.#pending.clear();
+  }
+
+  #fail(message: string): void {
+    if (this.#crash || this.#terminated) return;
+    this.#crash = new WorkerCrashedError(`${message}; the next call restarts it and reloads the model from the Cache API`);
+    this.terminate(this.#crash);
+  }
+}
+
+/** The signal's reason as an Error: a DOMException named AbortError unless the caller gave one. */
+export function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('the operation was aborted', 'AbortError');
+}
