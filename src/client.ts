@@ -237,6 +237,7 @@ export class MaskLlava {
         signal,
         () => host.terminate(abortReason(signal!)),
       );
+      host.watchLifetime();
       onProgress?.({ status: 'ready', loaded: result.bytes, total: result.bytes, device: result.device });
       return { host, result };
     } catch (err) {
@@ -310,11 +311,11 @@ export class MaskLlava {
         wake?.();
       },
     });
-    const usage = (async () => {
+    const result = (async () => {
       const { host, req } = await this.#request(image, prompt, options);
       return host.call((remote) => remote.generate(callId, req, sink), options.signal, () => void host.remote.abort(callId));
     })();
-    const settled = usage.then(
+    const settled = result.then(
       () => {
         finished = true;
         wake?.();
@@ -325,11 +326,8 @@ export class MaskLlava {
         wake?.();
       },
     );
-    const chunks: string[] = [];
-    const text = usage.then(async () => {
-      await settled;
-      return chunks.join('') + queue.join('');
-    });
+    const usage = result.then((r) => r.usage);
+    const text = settled.then(() => result).then((r) => r.text);
     // Callers may only iterate, or only await usage: neither promise may go unhandled.
     usage.catch(() => undefined);
     text.catch(() => undefined);
@@ -339,9 +337,7 @@ export class MaskLlava {
       async *[Symbol.asyncIterator]() {
         for (;;) {
           if (queue.length) {
-            const delta = queue.shift()!;
-            chunks.push(delta);
-            yield delta;
+            yield queue.shift()!;
             continue;
           }
           if (finished) {

@@ -5,6 +5,7 @@
  */
 import { IntegrityError, ModelFileMissingError } from '../errors.ts';
 import type { ManifestFile } from './manifest.ts';
+import { sha256Hex, verifyFile } from './verify.ts';
 
 /** Cache API bucket that holds model files, keyed by absolute URL. */
 export const MODEL_CACHE_NAME = 'mask-llava-web-models';
@@ -41,12 +42,6 @@ export interface FetchFilesOptions {
    * @defaultValue {@link MODEL_CACHE_NAME}
    */
   cacheName?: string | null;
-}
-
-/** Lower-case hex SHA-256 of `bytes`. */
-export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -90,7 +85,7 @@ export async function fetchModelFiles(
         progress.rewind(path);
       }
       const bytes = await download(url, path, info, progress, opts.signal);
-      await verify(bytes, path, info, url);
+      await verifyFile(path, bytes, info);
       if (cache) await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
       progress.emit('done', path, 'network', info.size, info.size);
       out.set(path, bytes);
@@ -175,28 +170,8 @@ async function readBody(
   return received === info.size ? buffer : buffer.subarray(0, received);
 }
 
-async function matches(bytes: Uint8Array<ArrayBuffer>, info: ManifestFile): Promise<boolean> {
+async function matches(bytes: Uint8Array, info: ManifestFile): Promise<boolean> {
   return bytes.length === info.size && (await sha256Hex(bytes)) === info.sha256;
-}
-
-async function verify(bytes: Uint8Array<ArrayBuffer>, path: string, info: ManifestFile, url: string): Promise<void> {
-  if (bytes.length !== info.size) {
-    throw new IntegrityError(`${path} has ${bytes.length} bytes but the manifest lists ${info.size}; re-export the model or fix its manifest`, {
-      file: path,
-      url,
-      size: bytes.length,
-      expectedSize: info.size,
-    });
-  }
-  const actual = await sha256Hex(bytes);
-  if (actual !== info.sha256) {
-    throw new IntegrityError(`${path} has sha256 ${actual} but the manifest lists ${info.sha256}; re-export the model or fix its manifest`, {
-      file: path,
-      url,
-      sha256: actual,
-      expectedSha256: info.sha256,
-    });
-  }
 }
 
 /** Sums per-file progress into one monotonic counter over the whole load. */

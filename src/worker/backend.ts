@@ -45,6 +45,8 @@ export async function chooseDevice(preference: DevicePreference, numThreads?: nu
   const threads = isolated ? (numThreads ?? Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.wasmPaths = { wasm: ortWasmUrl, mjs: ortMjsUrl };
+  // ORT warns on every WebGPU session that shape ops run on the CPU, which is by design.
+  ort.env.logLevel = 'error';
   const threadNote = isolated ? `${threads} WASM threads` : '1 WASM thread (page is not cross-origin isolated)';
   if (preference === 'wasm') return { device: 'wasm', reason: `device 'wasm' was requested; ${threadNote}`, numThreads: threads };
   const probe = await probeWebGPU();

@@ -3,5 +3,7 @@ import * as Comlink from 'comlink';
 import { Pipeline } from './pipeline.ts';
 import { installErrorTransfer } from './protocol.ts';
 
+// Held until this worker ends, however it ends: the host learns of an unexpected end from it.
+if (self.name && typeof navigator.locks !== 'undefined') void navigator.locks.request(self.name, () => new Promise<never>(() => undefined));
 installErrorTransfer();
 Comlink.expose(new Pipeline());

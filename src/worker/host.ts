@@ -1,7 +1,9 @@
 /**
- * The main-thread end of the worker: starts it, wraps it with comlink, and turns a crash (an
- * uncaught error or an unreadable message in the worker) into a WorkerCrashedError for every call
- * in flight. Comlink alone would leave those promises pending forever.
+ * The main-thread end of the worker: starts it, wraps it with comlink, and turns a crash into a
+ * WorkerCrashedError for every call in flight (comlink alone would leave them pending forever).
+ * A crash is an uncaught error, an unreadable message, or the worker ending on its own (closed,
+ * killed for memory): workers have no 'exit' event, so the worker holds a Web Lock for its whole
+ * life and the host queues for the same lock, which is granted only once the worker is gone.
  */
 import * as Comlink from 'comlink';
 import { WorkerCrashedError } from '../errors.ts';
@@ -11,19 +13,28 @@ import { type WorkerApi, installErrorTransfer } from './protocol.ts';
 export class WorkerHost {
   readonly remote: Comlink.Remote<WorkerApi>;
   readonly #worker: Worker;
+  readonly #name = `mask-llava-web-${crypto.randomUUID()}`;
   readonly #pending = new Set<(err: Error) => void>();
   #crash: WorkerCrashedError | undefined;
   #terminated = false;
 
   constructor() {
     installErrorTransfer();
-    this.#worker = new Worker(new URL('./entry.ts', import.meta.url), { type: 'module', name: 'mask-llava-web' });
+    this.#worker = new Worker(new URL('./entry.ts', import.meta.url), { type: 'module', name: this.#name });
     this.#worker.addEventListener('error', (event) => {
       event.preventDefault();
       this.#fail(`the inference worker crashed: ${event.message || 'uncaught error'}`);
     });
     this.#worker.addEventListener('messageerror', () => this.#fail('the inference worker sent a message that could not be read'));
     this.remote = Comlink.wrap<WorkerApi>(this.#worker);
+  }
+
+  /**
+   * Starts watching for the worker ending on its own. Call after the worker has answered once:
+   * by then it holds its lifetime lock, so this request queues behind it.
+   */
+  watchLifetime(): void {
+    void navigator.locks?.request(this.#name, () => this.#fail('the inference worker ended unexpectedly'));
   }
 
   /** The crash, once one happened. */

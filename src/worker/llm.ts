@@ -8,6 +8,7 @@ import type { ModelManifest } from '../models/manifest.ts';
 import { ort, runSession } from './backend.ts';
 import type { Device } from './protocol.ts';
 import { type Random, type SamplingOptions, sampleToken } from './sampling.ts';
+import { yieldToEventLoop } from './yield.ts';
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 
@@ -94,6 +95,7 @@ export class LanguageModel {
       let embeds = req.embeds;
       let position = 0;
       while (stats.tokens.length < req.maxNewTokens) {
+        await yieldToEventLoop();
         req.signal.throwIfAborted();
         const rows = embeds.length / hiddenSize;
         const start = performance.now();

@@ -8,6 +8,7 @@ import { DisposedError, InvalidArgumentError, ManifestError, ModelFileMissingErr
 import type { BitMask } from '../masks/bitmask.ts';
 import { type FileSource, fetchModelFiles } from '../models/fetch.ts';
 import type { ModelManifest } from '../models/manifest.ts';
+import { parseManifest } from '../models/parse.ts';
 import { composeVisualTokens, TokenKind } from '../tokens/layout.ts';
 import { chooseDevice, createSession, ort, runSession } from './backend.ts';
 import { preprocessForEncoder, preprocessForSegmenter } from '../image/preprocess.ts';
@@ -19,6 +20,7 @@ import type {
   EncodeRequest,
   EncodeResult,
   GenerateRequest,
+  GenerateResult,
   GenerateUsage,
   LoadRequest,
   LoadResult,
@@ -27,7 +29,9 @@ import type {
   WorkerApi,
 } from './protocol.ts';
 import { seededRandom } from './sampling.ts';
+import { TextDeltas } from './text-deltas.ts';
 import { Segmenter } from './segment.ts';
+import { yieldToEventLoop } from './yield.ts';
 
 /** What the worker keeps per encoded image. */
 interface ImageFeatures {
@@ -119,6 +123,7 @@ export class Pipeline implements WorkerApi {
       const enc = preprocessForEncoder(req.image, m.manifest.encoder.preprocess);
       const seg = preprocessForSegmenter(req.image, m.manifest.segmenter.preprocess);
       const preprocessMs = performance.now() - tp;
+      await yieldToEventLoop();
       signal.throwIfAborted();
       const t0 = performance.now();
       const out = await runSession('encoder', m.encoder, {
@@ -132,6 +137,7 @@ export class Pipeline implements WorkerApi {
         throw new SessionError(`the encoder returned ${hidden.length} values, not (1 + ${gh}*${gw}) * ${m.manifest.encoder.hiddenSize}; fix encoder.grid/hiddenSize`);
       }
       const encodeMs = performance.now() - t0;
+      await yieldToEventLoop();
       signal.throwIfAborted();
 
       const t1 = performance.now();
@@ -165,54 +171,48 @@ export class Pipeline implements WorkerApi {
     });
   }
 
-  generate(callId: number, req: GenerateRequest, sink: TokenSink): Promise<GenerateUsage> {
+  generate(callId: number, req: GenerateRequest, sink: TokenSink): Promise<GenerateResult> {
     // The sink is a comlink proxy: release its port once the answer is complete.
     return this.#run(callId, (signal) => this.#generate(req, sink, signal)).finally(() => releaseRemote(sink));
   }
 
-  async #generate(req: GenerateRequest, sink: TokenSink, signal: AbortSignal): Promise<GenerateUsage> {
-    {
-      const m = this.#require();
-      let previous = '';
-      const generated: number[] = [];
-      const prepared = await this.#prefillInputs(req);
-      const stats = await m.llm.generate({
-        embeds: prepared.embeds,
-        maxNewTokens: req.maxNewTokens,
-        sampling: { temperature: req.temperature, topP: req.topP },
-        random: seededRandom(req.seed),
-        signal,
-        onToken: (id) => {
-          generated.push(id);
-          const text = m.prompts.decode(generated);
-          // Hold back a trailing partial UTF-8 sequence until the next token completes it.
-          if (text.endsWith('\uFFFD')) return;
-          if (text.length > previous.length) sink.text(text.slice(previous.length));
-          previous = text;
-        },
-      });
-      const finalText = m.prompts.decode(generated);
-      if (finalText.length > previous.length) sink.text(finalText.slice(previous.length));
-      const image = this.#images.get(req.imageId)!;
-      const decodeSteps = Math.max(0, stats.tokens.length - 1);
-      return {
-        visualTokens: prepared.visual,
-        promptTokens: prepared.promptTokens,
-        prefillTokens: stats.prefillTokens,
-        generatedTokens: stats.tokens.length,
-        tokenIds: stats.tokens,
-        stopReason: stats.stopReason,
-        timings: {
-          encodeMs: image.encodeMs,
-          segmentMs: image.segmentMs,
-          composeMs: prepared.composeMs,
-          projectMs: prepared.projectMs,
-          prefillMs: stats.prefillMs,
-          decodeMs: stats.decodeMs,
-          decodeTokensPerSecond: stats.decodeMs > 0 ? (decodeSteps * 1000) / stats.decodeMs : 0,
-        },
-      };
-    }
+  async #generate(req: GenerateRequest, sink: TokenSink, signal: AbortSignal): Promise<GenerateResult> {
+    const m = this.#require();
+    const deltas = new TextDeltas((ids) => m.prompts.decode(ids));
+    const prepared = await this.#prefillInputs(req);
+    const stats = await m.llm.generate({
+      embeds: prepared.embeds,
+      maxNewTokens: req.maxNewTokens,
+      sampling: { temperature: req.temperature, topP: req.topP },
+      random: seededRandom(req.seed),
+      signal,
+      onToken: (id) => {
+        const delta = deltas.push(id);
+        if (delta) sink.text(delta);
+      },
+    });
+    const rest = deltas.flush();
+    if (rest) sink.text(rest);
+    const image = this.#images.get(req.imageId)!;
+    const decodeSteps = Math.max(0, stats.tokens.length - 1);
+    const usage: GenerateUsage = {
+      visualTokens: prepared.visual,
+      promptTokens: prepared.promptTokens,
+      prefillTokens: stats.prefillTokens,
+      generatedTokens: stats.tokens.length,
+      tokenIds: stats.tokens,
+      stopReason: stats.stopReason,
+      timings: {
+        encodeMs: image.encodeMs,
+        segmentMs: image.segmentMs,
+        composeMs: prepared.composeMs,
+        projectMs: prepared.projectMs,
+        prefillMs: stats.prefillMs,
+        decodeMs: stats.decodeMs,
+        decodeTokensPerSecond: stats.decodeMs > 0 ? (decodeSteps * 1000) / stats.decodeMs : 0,
+      },
+    };
+    return { usage, text: m.prompts.decode(stats.tokens) };
   }
 
   nextTokenLogits(callId: number, req: GenerateRequest): Promise<Float32Array> {
@@ -298,7 +298,8 @@ export class Pipeline implements WorkerApi {
   #run<T>(callId: number, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     this.#calls.set(callId, controller);
-    const result = this.#queue.then(() => {
+    const result = this.#queue.then(async () => {
+      await yieldToEventLoop();
       controller.signal.throwIfAborted();
       return task(controller.signal);
     });
@@ -340,5 +341,5 @@ async function fetchManifest(url: string): Promise<ModelManifest> {
   } catch {
     throw new ManifestError(`${url} is not JSON; pass the URL of a mask-llava-web manifest.json`, { url });
   }
-  return json as ModelManifest;
+  return parseManifest(json, url);
 }

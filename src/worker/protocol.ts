@@ -117,6 +117,12 @@ export interface GenerateUsage {
   };
 }
 
+/** A finished answer: its whole text (the authoritative decode) and its usage. */
+export interface GenerateResult {
+  text: string;
+  usage: GenerateUsage;
+}
+
 /** Receives streamed text from the worker. */
 export interface TokenSink {
   text(delta: string): void;
@@ -131,7 +137,7 @@ export interface ProgressSink {
 export interface WorkerApi {
   load(req: LoadRequest, sink: ProgressSink | undefined): Promise<LoadResult>;
   encode(callId: number, req: EncodeRequest): Promise<EncodeResult>;
-  generate(callId: number, req: GenerateRequest, sink: TokenSink): Promise<GenerateUsage>;
+  generate(callId: number, req: GenerateRequest, sink: TokenSink): Promise<GenerateResult>;
   nextTokenLogits(callId: number, req: GenerateRequest): Promise<Float32Array>;
   release(imageId: number): void;
   abort(callId: number): void;

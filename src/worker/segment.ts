@@ -9,6 +9,7 @@ import { pruneMasks } from '../masks/prune.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { ort, runSession } from './backend.ts';
 import type { AmgSettings, Box as Rect } from './protocol.ts';
+import { yieldToEventLoop } from './yield.ts';
 
 /** Where an image sits in the segmenter's padded input. */
 export interface SegmenterFrame {
@@ -75,6 +76,7 @@ export class Segmenter {
     let candidates = 0;
     const minArea = amg.minAreaFraction * this.#maskResolution * this.#maskResolution;
     for (let b = 0; b < points.length; b += amg.pointsPerBatch) {
+      await yieldToEventLoop();
       signal.throwIfAborted();
       const batch = points.slice(b, b + amg.pointsPerBatch);
       const { scores, logits, side } = await this.#decode(embedding, batch);
@@ -111,6 +113,7 @@ export class Segmenter {
     }
     const out: BitMask[] = [];
     for (let b = 0; b < boxes.length; b += this.#seg.amg.pointsPerBatch) {
+      await yieldToEventLoop();
       signal.throwIfAborted();
       const batch = boxes.slice(b, b + this.#seg.amg.pointsPerBatch);
       const centres = batch.map(([x0, y0, x1, y1]): [number, number] => [((x0 + x1) / 2) * sx, ((y0 + y1) / 2) * sy]);

@@ -1,0 +1,127 @@
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { LoadProgressEvent, MaskLlavaError } from '../../src/index.ts';
+import type { RuntimeWindow } from './pages/runtime.ts';
+import { openRuntimePage } from './runtime-page.ts';
+
+const GENERATED = resolve(import.meta.dirname, '../fixtures/generated');
+const TINY = resolve(GENERATED, 'tiny');
+
+/** A copy of the tiny package, served at /tests/fixtures/generated/<name>/, changed by `damage`. */
+function variant(name: string, damage: (dir: string) => void): string {
+  const dir = resolve(GENERATED, name);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(TINY, dir, { recursive: true });
+  damage(dir);
+  return `/tests/fixtures/generated/${name}/`;
+}
+
+test.beforeAll(() => {
+  if (!existsSync(resolve(TINY, 'manifest.json'))) throw new Error('run `npm run fixtures` first');
+});
+
+test('progress totals are known up front, never decrease and end at total; a second load comes from the Cache API', async ({ page }) => {
+  await openRuntimePage(page);
+  const modelRequests: string[] = [];
+  page.on('request', (req) => {
+    if (/generated\/tiny\/.*\.(onnx|json)$/.test(req.url()) && !req.url().endsWith('manifest.json')) modelRequests.push(req.url());
+  });
+  const r = await page.evaluate(async () => {
+    const { sdk, helpers } = window as unknown as RuntimeWindow;
+    const first: LoadProgressEvent[] = [];
+    const a = await sdk.MaskLlava.load(helpers.fixtureUrl, { onProgress: (e) => first.push(e) });
+    const firstSources = a.loadInfo.sources;
+    const bytes = a.loadInfo.bytes;
+    await a.dispose();
+    const afterFirst = performance.now();
+    const second: LoadProgressEvent[] = [];
+    const b = await sdk.MaskLlava.load(helpers.fixtureUrl, { onProgress: (e) => second.push(e) });
+    const secondSources = b.loadInfo.sources;
+    await b.dispose();
+    return { first, second, firstSources, secondSources, bytes, afterFirst };
+  });
+  for (const events of [r.first, r.second]) {
+    expect(events.length).toBeGreaterThan(2);
+    expect(events.every((e) => e.total === r.bytes)).toBe(true);
+    const loaded = events.map((e) => e.loaded);
+    expect(loaded).toEqual([...loaded].sort((x, y) => x - y));
+    expect(events.at(-1)).toMatchObject({ status: 'ready', loaded: r.bytes, total: r.bytes });
+    expect(events.filter((e) => e.status === 'ready')).toHaveLength(1);
+  }
+  const files = Object.keys(r.firstSources);
+  expect(files.length).toBe(8);
+  expect(Object.values(r.firstSources).every((s) => s === 'network')).toBe(true);
+  expect(Object.keys(r.secondSources).sort()).toEqual(files.sort());
+  expect(Object.values(r.secondSources).every((s) => s === 'cache')).toBe(true);
+  expect(r.second.filter((e) => e.status !== 'ready').every((e) => 'source' in e && e.source === 'cache')).toBe(true);
+  // Only the first load touched the network for model files.
+  expect(modelRequests.length).toBe(files.length);
+});
+
+test('a file whose bytes do not match the manifest fails with IntegrityError naming it', async ({ page }) => {
+  const url = variant('runtime-corrupt', (dir) => {
+    const path = resolve(dir, 'projector.onnx');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    writeFileSync(path, bytes);
+  });
+  await openRuntimePage(page);
+  const r = await page.evaluate(async (url) => {
+    const { sdk } = window as unknown as RuntimeWindow;
+    try {
+      await sdk.MaskLlava.load(url, { cacheName: null });
+      return null;
+    } catch (err) {
+      return { isClass: err instanceof sdk.IntegrityError, code: (err as MaskLlavaError).code, message: (err as Error).message };
+    }
+  }, url);
+  expect(r).toMatchObject({ isClass: true, code: 'INTEGRITY' });
+  expect(r!.message).toContain('projector.onnx');
+});
+
+test('a missing file fails with ModelFileMissingError naming its URL', async ({ page }) => {
+  const url = variant('runtime-missing', (dir) => rmSync(resolve(dir, 'llm/embed_tokens.onnx')));
+  await openRuntimePage(page);
+  const r = await page.evaluate(async (url) => {
+    const { sdk } = window as unknown as RuntimeWindow;
+    try {
+      await sdk.MaskLlava.load(url, { cacheName: null });
+      return null;
+    } catch (err) {
+      return { isClass: err instanceof sdk.ModelFileMissingError, message: (err as Error).message, details: (err as MaskLlavaError).details };
+    }
+  }, url);
+  expect(r).toMatchObject({ isClass: true });
+  expect(r!.message).toContain(`${url}llm/embed_tokens.onnx`);
+  expect(String(r!.details?.['url'])).toMatch(/runtime-missing\/llm\/embed_tokens\.onnx$/);
+});
+
+test('aborting a load rejects with an AbortError DOMException; corrupt image bytes fail with ImageDecodeError', async ({ page }) => {
+  await openRuntimePage(page);
+  const r = await page.evaluate(async () => {
+    const { sdk, helpers } = window as unknown as RuntimeWindow;
+    const controller = new AbortController();
+    const pending = sdk.MaskLlava.load(helpers.fixtureUrl, {
+      signal: controller.signal,
+      cacheName: null,
+      onProgress: (e) => {
+        if (e.status === 'progress') controller.abort();
+      },
+    });
+    const aborted = await pending.then(
+      () => null,
+      (err: unknown) => ({ isDom: err instanceof DOMException, name: (err as Error).name }),
+    );
+    const vlm = await sdk.MaskLlava.load(helpers.fixtureUrl);
+    const garbage = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4, 5, 6, 7, 8])], { type: 'image/png' });
+    const corrupt = await vlm.encode(garbage).then(
+      () => null,
+      (err: unknown) => ({ isClass: err instanceof sdk.ImageDecodeError, code: (err as MaskLlavaError).code }),
+    );
+    await vlm.dispose();
+    return { aborted, corrupt };
+  });
+  expect(r.aborted).toEqual({ isDom: true, name: 'AbortError' });
+  expect(r.corrupt).toEqual({ isClass: true, code: 'IMAGE_DECODE' });
+});
