@@ -46,6 +46,7 @@ export interface DecodeRequest {
 export class LanguageModel {
   readonly #pastNames: string[];
   readonly #hasPositionIds: boolean;
+  readonly #hasLogitsToKeep: boolean;
   readonly #embedOutput: string;
   readonly #eos: Set<number>;
 
@@ -57,6 +58,7 @@ export class LanguageModel {
   ) {
     this.#pastNames = decoder.inputNames.filter((n) => PAST.test(n));
     this.#hasPositionIds = decoder.inputNames.includes('position_ids');
+    this.#hasLogitsToKeep = decoder.inputNames.includes('num_logits_to_keep');
     this.#embedOutput = embedder.outputNames[0] ?? 'inputs_embeds';
     this.#eos = new Set(manifest.prompt.eosTokenIds);
     if (this.#pastNames.length !== 2 * manifest.llm.numLayers) {
@@ -145,6 +147,9 @@ export class LanguageModel {
       const positions = BigInt64Array.from({ length: rows }, (_, i) => BigInt(position + i));
       feeds['position_ids'] = new ort.Tensor('int64', positions, [1, rows]);
     }
+    // Exports with num_logits_to_keep compute logits for the last position only (a prefill of
+    // hundreds of positions would otherwise produce hundreds of vocabulary-sized rows).
+    if (this.#hasLogitsToKeep) feeds['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
     const out = await runSession('decoder', this.decoder, feeds);
     const present: Record<string, ort.Tensor> = {};
     for (const name of this.#pastNames) {

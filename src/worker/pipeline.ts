@@ -141,13 +141,13 @@ export class Pipeline implements WorkerApi {
       signal.throwIfAborted();
 
       const t1 = performance.now();
-      const { scale, left, top } = enc.placement;
+      const { scaleX, scaleY, left, top } = enc.placement;
       const [, , cropH, cropW] = enc.dims;
       const frame = {
         width: req.image.width,
         height: req.image.height,
         resized: seg.resized,
-        encoderRect: [left / scale, top / scale, (left + cropW) / scale, (top + cropH) / scale] as Box,
+        encoderRect: [left / scaleX, top / scaleY, (left + cropW) / scaleX, (top + cropH) / scaleY] as Box,
       };
       const embedding = await m.segmenter.embed(seg.data, seg.dims);
       let masks: BitMask[];

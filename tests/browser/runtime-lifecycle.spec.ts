@@ -4,7 +4,7 @@ import type { RuntimeWindow } from './pages/runtime.ts';
 import { PERMISSIVE_AMG, openRuntimePage } from './runtime-page.ts';
 
 // One page, one model and one encoded image for the whole file: encoding is slow on SwiftShader.
-test.describe.configure({ mode: 'serial' });
+test.describe.configure({ mode: 'serial', timeout: 300_000 });
 
 let page: Page;
 
@@ -101,7 +101,7 @@ async function crashDuringAnswer(how: 'throw' | 'close', delayMs: number): Promi
     const w = window as unknown as Ctx;
     const gen = w.vlm.generate(w.img, 'Describe the picture.', { maxNewTokens: 1500 });
     try {
-      for await (const _ of gen);
+      for await (const delta of gen) void delta;
       return null;
     } catch (err) {
       return { isClass: err instanceof w.sdk.WorkerCrashedError, code: (err as MaskLlavaError).code };

@@ -1,6 +1,6 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { type Page, expect, test } from '@playwright/test';
 import type { LoadProgressEvent, MaskLlavaError } from '../../src/index.ts';
 import type { RuntimeWindow } from './pages/runtime.ts';
 import { openRuntimePage } from './runtime-page.ts';
@@ -15,6 +15,21 @@ function variant(name: string, damage: (dir: string) => void): string {
   cpSync(TINY, dir, { recursive: true });
   damage(dir);
   return `/tests/fixtures/generated/${name}/`;
+}
+
+/** Loads `url` without the cache and returns how it failed (null if it loaded). */
+async function loadFailure(page: Page, url: string) {
+  await openRuntimePage(page);
+  return page.evaluate(async (url) => {
+    const { sdk } = window as unknown as RuntimeWindow;
+    try {
+      await (await sdk.MaskLlava.load(url, { cacheName: null })).dispose();
+      return null;
+    } catch (err) {
+      const e = err as MaskLlavaError;
+      return { name: e.name, isSdkError: err instanceof sdk.MaskLlavaError, code: e.code, message: e.message, details: e.details };
+    }
+  }, url);
 }
 
 test.beforeAll(() => {
@@ -66,33 +81,15 @@ test('a file whose bytes do not match the manifest fails with IntegrityError nam
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(path, bytes);
   });
-  await openRuntimePage(page);
-  const r = await page.evaluate(async (url) => {
-    const { sdk } = window as unknown as RuntimeWindow;
-    try {
-      await sdk.MaskLlava.load(url, { cacheName: null });
-      return null;
-    } catch (err) {
-      return { isClass: err instanceof sdk.IntegrityError, code: (err as MaskLlavaError).code, message: (err as Error).message };
-    }
-  }, url);
-  expect(r).toMatchObject({ isClass: true, code: 'INTEGRITY' });
+  const r = await loadFailure(page, url);
+  expect(r).toMatchObject({ name: 'IntegrityError', isSdkError: true, code: 'INTEGRITY' });
   expect(r!.message).toContain('projector.onnx');
 });
 
 test('a missing file fails with ModelFileMissingError naming its URL', async ({ page }) => {
   const url = variant('runtime-missing', (dir) => rmSync(resolve(dir, 'llm/embed_tokens.onnx')));
-  await openRuntimePage(page);
-  const r = await page.evaluate(async (url) => {
-    const { sdk } = window as unknown as RuntimeWindow;
-    try {
-      await sdk.MaskLlava.load(url, { cacheName: null });
-      return null;
-    } catch (err) {
-      return { isClass: err instanceof sdk.ModelFileMissingError, message: (err as Error).message, details: (err as MaskLlavaError).details };
-    }
-  }, url);
-  expect(r).toMatchObject({ isClass: true });
+  const r = await loadFailure(page, url);
+  expect(r).toMatchObject({ name: 'ModelFileMissingError', isSdkError: true, code: 'MODEL_FILE_MISSING' });
   expect(r!.message).toContain(`${url}llm/embed_tokens.onnx`);
   expect(String(r!.details?.['url'])).toMatch(/runtime-missing\/llm\/embed_tokens\.onnx$/);
 });

@@ -3,6 +3,8 @@ import type { RuntimeWindow } from './pages/runtime.ts';
 import { PERMISSIVE_AMG, openRuntimePage } from './runtime-page.ts';
 
 test('full pipeline on the tiny fixture: masks, plan, streamed answer, usage and prefill length', async ({ page }, info) => {
+  // SwiftShader runs the encoders and a 576-token prefill slowly, more so on a busy machine.
+  test.setTimeout(300_000);
   await openRuntimePage(page);
   const r = await page.evaluate(async (amg) => {
     const { sdk, helpers } = window as unknown as RuntimeWindow;
@@ -53,6 +55,8 @@ test('full pipeline on the tiny fixture: masks, plan, streamed answer, usage and
 });
 
 test('plain-LLaVA mode (all patch tokens) gives the same greedy tokens as transformers.js LlavaForConditionalGeneration', async ({ page }, info) => {
+  // SwiftShader runs the encoders and a 576-token prefill slowly, more so on a busy machine.
+  test.setTimeout(300_000);
   await openRuntimePage(page);
   const device = info.project.name as 'wasm' | 'webgpu';
   const r = await page.evaluate(
