@@ -68,5 +68,5 @@ export {
   type GenerateOptions,
   type Generation,
 } from './client.ts';
-export type { Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
+export type { AmgSettings, Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
 export { MODEL_CACHE_NAME, type FileProgressEvent, type FileSource } from './models/fetch.ts';
