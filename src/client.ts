@@ -94,7 +94,7 @@ export interface GenerateOptions {
 export interface Generation extends AsyncIterable<string> {
   /** Token counts and stage timings; rejects like the iteration does. */
   readonly usage: Promise<GenerateUsage>;
-  /** The whole answer once complete. */
+  /** The whole answer once complete: the concatenation of the streamed deltas. */
   readonly text: Promise<string>;
 }
 

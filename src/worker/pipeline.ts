@@ -179,6 +179,7 @@ export class Pipeline implements WorkerApi {
   async #generate(req: GenerateRequest, sink: TokenSink, signal: AbortSignal): Promise<GenerateResult> {
     const m = this.#require();
     const deltas = new TextDeltas((ids) => m.prompts.decode(ids));
+    let sent: void | Promise<void> = undefined;
     const prepared = await this.#prefillInputs(req);
     const stats = await m.llm.generate({
       embeds: prepared.embeds,
@@ -188,11 +189,14 @@ export class Pipeline implements WorkerApi {
       signal,
       onToken: (id) => {
         const delta = deltas.push(id);
-        if (delta) sink.text(delta);
+        if (delta) sent = sink.text(delta);
       },
     });
     const rest = deltas.flush();
-    if (rest) sink.text(rest);
+    if (rest) sent = sink.text(rest);
+    // The sink has its own port, so the result could overtake the last deltas: wait until the
+    // main thread has the last one (calls on one port arrive in order).
+    await sent;
     const image = this.#images.get(req.imageId)!;
     const decodeSteps = Math.max(0, stats.tokens.length - 1);
     const usage: GenerateUsage = {

@@ -117,15 +117,18 @@ export interface GenerateUsage {
   };
 }
 
-/** A finished answer: its whole text (the authoritative decode) and its usage. */
+/**
+ * A finished answer: the text exactly as streamed (for valid UTF-8 output this is the decode of
+ * `usage.tokenIds`) and its usage.
+ */
 export interface GenerateResult {
   text: string;
   usage: GenerateUsage;
 }
 
-/** Receives streamed text from the worker. */
+/** Receives streamed text from the worker (through comlink, so each call returns a promise there). */
 export interface TokenSink {
-  text(delta: string): void;
+  text(delta: string): void | Promise<void>;
 }
 
 /** Receives load progress from the worker. */

@@ -59,6 +59,12 @@ async function referencePrompt(question: string, imageTokens = 1): Promise<numbe
   return ids;
 }
 
+/** The fixture's tokenizer through transformers.js: an independent decode of generated ids. */
+async function referenceDecode(ids: number[]): Promise<string> {
+  const tokenizer = await AutoTokenizer.from_pretrained('llm');
+  return tokenizer.decode(ids, { skip_special_tokens: true });
+}
+
 /**
  * Greedy tokens of transformers.js's LlavaForConditionalGeneration on the fixture's llava view
  * (same LLM files; its vision_encoder.onnx is our encoder + projector without CLS), given the
@@ -88,7 +94,7 @@ async function oracleGenerate(image: ImageData, question: string, maxNewTokens: 
   }
 }
 
-const helpers = { scene, collect, referencePrompt, oracleGenerate, longTasks, fixtureUrl: FIXTURE };
+const helpers = { scene, collect, referencePrompt, referenceDecode, oracleGenerate, longTasks, fixtureUrl: FIXTURE };
 
 /** What a test sees on `window` in page.evaluate. */
 export type RuntimeWindow = Window & { sdk: typeof sdk; helpers: typeof helpers; ready: boolean };
