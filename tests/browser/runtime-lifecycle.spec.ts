@@ -82,7 +82,8 @@ test('aborting encode rejects with AbortError; a released image throws ReleasedE
  * message tasks, the kind the decode loop yields to, so it fires between two decode steps.
  */
 async function crashDuringAnswer(how: 'throw' | 'close', delayMs: number): Promise<{ isClass: boolean; code: string } | null> {
-  const worker = page.workers().find((w) => w.url().includes('worker/entry'));
+  // The newest inference worker: after a crash the dead one can still be listed for a moment.
+  const worker = page.workers().filter((w) => w.url().includes('worker/entry')).at(-1);
   expect(worker).toBeDefined();
   await worker!.evaluate(
     ({ how, delayMs }) => {
