@@ -1,0 +1,259 @@
+/**
+ * The demo page: loads the model with a progress bar, encodes an image once, re-plans the visual
+ * tokens on the main thread on every slider move, draws them on the image and streams answers.
+ */
+import { MaskLlava, type EncodedImage, type ModelManifest, type TokenPlan } from 'mask-llava-web';
+import { AnswerPanel } from './answers.ts';
+import { readConfig } from './config.ts';
+import { errorMessage, formatBytes, formatMs } from './format.ts';
+import { watchImageInputs } from './image-input.ts';
+import { TokenOverlay } from './overlay.ts';
+import { type SampleQuestion, fetchSample, loadSamples, renderSamples } from './samples.ts';
+import { breakdownText, renderStrip } from './token-strip.ts';
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`demo page is missing #${id}`);
+  return el as T;
+};
+
+const ui = {
+  error: $('error'),
+  loading: $('loading'),
+  progressBar: $<HTMLProgressElement>('progress-bar'),
+  progressText: $('progress-text'),
+  device: $('device'),
+  deviceWhy: $('device-why'),
+  modelName: $('model-name'),
+  app: $('app'),
+  stage: $('stage'),
+  canvas: $<HTMLCanvasElement>('overlay'),
+  stageEmpty: $('stage-empty'),
+  stageBusy: $('stage-busy'),
+  clsBadge: $('cls-badge'),
+  clsNorm: $('cls-norm'),
+  imageInfo: $('image-info'),
+  file: $<HTMLInputElement>('file'),
+  samples: $('samples'),
+  budget: $<HTMLInputElement>('budget'),
+  budgetValue: $<HTMLOutputElement>('budget-value'),
+  presets: $('presets'),
+  policy: $<HTMLSelectElement>('policy'),
+  iou: $<HTMLInputElement>('iou'),
+  iouValue: $<HTMLOutputElement>('iou-value'),
+  breakdown: $('breakdown'),
+  strip: $('strip'),
+  form: $<HTMLFormElement>('ask-form'),
+  question: $<HTMLInputElement>('question'),
+  ask: $<HTMLButtonElement>('ask'),
+  stop: $<HTMLButtonElement>('stop'),
+  compare: $<HTMLInputElement>('compare'),
+  answers: $('answers'),
+  suggestions: $('suggestions'),
+};
+
+const config = readConfig(location.href);
+const overlay = new TokenOverlay(ui.canvas);
+const answers = new AnswerPanel(ui.answers);
+let vlm: MaskLlava | null = null;
+let image: EncodedImage | null = null;
+let plan: TokenPlan | null = null;
+let encoding: AbortController | null = null;
+/** Questions with known answers about the image on screen (sample scenes only). */
+let known: SampleQuestion[] = [];
+
+/** Shows a readable message instead of failing silently; `null` hides it. */
+function showError(message: string | null): void {
+  ui.error.hidden = message === null;
+  ui.error.textContent = message ?? '';
+}
+window.addEventListener('error', (e) => showError(errorMessage(e.error ?? e.message)));
+window.addEventListener('unhandledrejection', (e) => showError(errorMessage(e.reason)));
+
+async function boot(): Promise<void> {
+  try {
+    vlm = await MaskLlava.load(config.modelUrl, {
+      device: config.device,
+      onProgress: (p) => {
+        ui.progressBar.max = p.total || 1;
+        ui.progressBar.value = p.loaded;
+        ui.progressText.textContent =
+          p.status === 'ready'
+            ? `Loaded ${formatBytes(p.total)}, starting…`
+            : `Loading model: ${formatBytes(p.loaded)} of ${formatBytes(p.total)} (${p.file}${p.source === 'cache' ? ', from cache' : ''})`;
+      },
+    });
+  } catch (err) {
+    ui.loading.classList.add('failed');
+    ui.progressText.textContent = `The model failed to load from ${config.modelUrl}: ${errorMessage(err)}`;
+    ui.device.textContent = 'not loaded';
+    return;
+  }
+  ui.device.textContent = vlm.device === 'webgpu' ? 'WebGPU' : 'WASM';
+  ui.device.dataset.device = vlm.device;
+  ui.deviceWhy.textContent = vlm.deviceReason;
+  ui.device.title = vlm.deviceReason;
+  ui.modelName.textContent = vlm.manifest.name;
+  ui.loading.hidden = true;
+  ui.app.classList.remove('inactive');
+  setupPlanner(vlm.manifest);
+  watchImageInputs(ui.file, ui.stage, (blob, name) => {
+    for (const b of ui.samples.querySelectorAll('.sample.active')) b.classList.remove('active');
+    void showImage(blob, name).then((shown) => shown && showSuggestions([]));
+  });
+  try {
+    const samples = await loadSamples(config.samplesUrl);
+    const pick = renderSamples(ui.samples, samples, async (s) => {
+      try {
+        const shown = await showImage(await fetchSample(s), s.name);
+        if (shown) showSuggestions(s.questions);
+        return shown;
+      } catch (err) {
+        showError(`Could not fetch the sample ${s.name}: ${errorMessage(err)}`);
+        return false;
+      }
+    });
+    if (samples[0]) await pick(samples[0]);
+  } catch (err) {
+    ui.samples.textContent = `No sample scenes (${errorMessage(err)}): drop, paste or choose an image.`;
+  }
+}
+
+function setupPlanner(manifest: ModelManifest): void {
+  const presets = manifest.tokens.presets;
+  ui.presets.replaceChildren(
+    ...presets.map((p) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'preset';
+      b.textContent = p.name;
+      b.addEventListener('click', () => {
+        ui.budget.value = String(p.budget);
+        replan();
+      });
+      return b;
+    }),
+  );
+  // Start at the paper's headline budget when the model offers it, else at its first preset.
+  ui.budget.value = String((presets.find((p) => p.budget === 57) ?? presets[0])?.budget ?? 57);
+  ui.budget.addEventListener('input', replan);
+  ui.policy.addEventListener('input', replan);
+  ui.iou.addEventListener('input', replan);
+}
+
+/** The largest budget that can matter for an image: CLS, the full patch grid, every mask. */
+function fullBudget(img: EncodedImage, manifest: ModelManifest): number {
+  const [rows, cols] = manifest.encoder.grid;
+  return 1 + rows * cols + img.masks.length;
+}
+
+/** Every token the model can see for this image at the current pruning threshold. */
+function allTokensPlan(img: EncodedImage, manifest: ModelManifest): TokenPlan {
+  return img.plan({ budget: fullBudget(img, manifest), iouThreshold: Number(ui.iou.value) });
+}
+
+/** Offers a sample's questions as one-click suggestions. */
+function showSuggestions(questions: SampleQuestion[]): void {
+  known = questions;
+  ui.suggestions.replaceChildren(
+    ...questions.map((q) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'suggestion';
+      b.textContent = q.question;
+      b.addEventListener('click', () => {
+        ui.question.value = q.question;
+        ui.form.requestSubmit();
+      });
+      return b;
+    }),
+  );
+}
+
+/** The CLS badge: its norm as encoded and after scaling to the patch tokens' statistics. */
+function showClsNorms(img: EncodedImage, manifest: ModelManifest): void {
+  const { cls, clsScaled, patchMean } = img.norms;
+  ui.clsNorm.textContent = manifest.tokens.normScale === 'none' ? `‖x‖ ${cls.toFixed(1)} (not scaled)` : `‖x‖ ${cls.toFixed(1)} → ${clsScaled.toFixed(1)}`;
+  ui.clsBadge.title = `The CLS token, one global summary of the image. L2 norm as encoded: ${cls.toFixed(2)}; after norm scaling (${manifest.tokens.normScale}): ${clsScaled.toFixed(2)}; mean patch-token norm: ${patchMean.toFixed(2)}.`;
+}
+
+function replan(): void {
+  const iouThreshold = Number(ui.iou.value);
+  ui.iouValue.value = iouThreshold.toFixed(2);
+  ui.budgetValue.value = ui.budget.value;
+  if (!image || !vlm) return;
+  let next: TokenPlan;
+  try {
+    next = image.plan({ budget: Number(ui.budget.value), policy: ui.policy.value as TokenPlan['policy'], iouThreshold });
+  } catch (err) {
+    ui.breakdown.textContent = errorMessage(err);
+    return;
+  }
+  plan = next;
+  const counts = { cls: next.cls, grid: next.grid, objects: next.maskIds };
+  ui.breakdown.textContent = breakdownText(counts, allTokensPlan(image, vlm.manifest).total);
+  renderStrip(ui.strip, counts);
+  overlay.setPlan({ grid: next.grid, objects: next.maskIds, pruned: next.pruned });
+  ui.clsBadge.classList.toggle('off', next.cls === 0);
+}
+
+/** Encodes and shows an image; resolves true once it is on screen. */
+async function showImage(blob: Blob, name: string): Promise<boolean> {
+  if (!vlm) return false;
+  showError(null);
+  encoding?.abort();
+  answers.stop();
+  const controller = new AbortController();
+  encoding = controller;
+  ui.stageBusy.hidden = false;
+  ui.stageEmpty.hidden = true;
+  try {
+    // Encode first: its typed error says what is wrong with a bad image.
+    const encoded = await vlm.encode(blob, { signal: controller.signal });
+    const bitmap = await createImageBitmap(blob);
+    if (controller.signal.aborted) {
+      encoded.release();
+      return false;
+    }
+    image?.release();
+    image = encoded;
+    overlay.setImage(bitmap, encoded.frame, encoded.masks);
+    showClsNorms(encoded, vlm.manifest);
+    ui.budget.max = String(fullBudget(encoded, vlm.manifest));
+    const t = encoded.timings;
+    ui.imageInfo.textContent = `${name}: ${encoded.width}x${encoded.height} · ${encoded.masks.length} masks · encode ${formatMs(t.encodeMs)} · segment ${formatMs(t.segmentMs)}`;
+    ui.ask.disabled = false;
+    replan();
+    return true;
+  } catch (err) {
+    if (!controller.signal.aborted) {
+      ui.stageEmpty.hidden = image !== null;
+      showError(`Could not use ${name}: ${errorMessage(err)}`);
+    }
+    return false;
+  } finally {
+    if (encoding === controller) {
+      encoding = null;
+      ui.stageBusy.hidden = true;
+    }
+  }
+}
+
+ui.form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const question = ui.question.value.trim();
+  if (!vlm || !image || !plan || !question) return;
+  const runs = [{ title: `${plan.total} tokens`, plan }];
+  if (ui.compare.checked) {
+    const full = allTokensPlan(image, vlm.manifest);
+    runs.unshift({ title: `all ${full.total} tokens`, plan: full });
+  }
+  ui.stop.disabled = false;
+  const expected = known.find((q) => q.question === question)?.answer;
+  void answers.ask(vlm, image, question, runs, expected).finally(() => {
+    ui.stop.disabled = true;
+  });
+});
+ui.stop.addEventListener('click', () => answers.stop());
+
+void boot();
