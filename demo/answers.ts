@@ -114,13 +114,16 @@ function normalise(text: string): string {
   return text.trim().toLowerCase().replace(/\.$/, '');
 }
 
-/** "encode 40 ms · segment 310 ms · prefill 12 ms (80 tokens) · 9 tokens at 85.2 tokens/s". */
+/** "encode 40 ms · segment 310 ms · prefill 12 ms (80 tokens) · 9 tokens generated at 85.2 tokens/s". */
 function describeUsage(u: GenerateUsage): string {
   const t = u.timings;
+  const n = u.generatedTokens;
+  // The decode rate counts tokens after the first (the first comes from the prefill).
+  const rate = n > 1 ? ` at ${t.decodeTokensPerSecond.toFixed(1)} tokens/s` : '';
   return [
     `encode ${formatMs(t.encodeMs)}`,
     `segment ${formatMs(t.segmentMs)}`,
     `prefill ${formatMs(t.prefillMs)} (${u.prefillTokens} tokens)`,
-    `${u.generatedTokens} tokens at ${t.decodeTokensPerSecond.toFixed(1)} tokens/s`,
+    `${n} token${n === 1 ? '' : 's'} generated${rate}`,
   ].join(' · ');
 }
