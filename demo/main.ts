@@ -4,6 +4,7 @@
  */
 import { MaskLlava, type EncodedImage, type ModelManifest, type TokenPlan } from 'mask-llava-web';
 import { AnswerPanel } from './answers.ts';
+import { button } from './dom.ts';
 import { readConfig } from './config.ts';
 import { errorMessage, formatBytes, formatMs } from './format.ts';
 import { watchImageInputs } from './image-input.ts';
@@ -122,17 +123,12 @@ async function boot(): Promise<void> {
 function setupPlanner(manifest: ModelManifest): void {
   const presets = manifest.tokens.presets;
   ui.presets.replaceChildren(
-    ...presets.map((p) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'preset';
-      b.textContent = p.name;
-      b.addEventListener('click', () => {
+    ...presets.map((p) =>
+      button('preset', p.name, () => {
         ui.budget.value = String(p.budget);
         replan();
-      });
-      return b;
-    }),
+      }),
+    ),
   );
   // Start at the paper's headline budget when the model offers it, else at its first preset.
   ui.budget.value = String((presets.find((p) => p.budget === 57) ?? presets[0])?.budget ?? 57);
@@ -156,17 +152,12 @@ function allTokensPlan(img: EncodedImage, manifest: ModelManifest): TokenPlan {
 function showSuggestions(questions: SampleQuestion[]): void {
   known = questions;
   ui.suggestions.replaceChildren(
-    ...questions.map((q) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'suggestion';
-      b.textContent = q.question;
-      b.addEventListener('click', () => {
+    ...questions.map((q) =>
+      button('suggestion', q.question, () => {
         ui.question.value = q.question;
         ui.form.requestSubmit();
-      });
-      return b;
-    }),
+      }),
+    ),
   );
 }
 
