@@ -10,6 +10,7 @@ import type { BitMask } from './masks/bitmask.ts';
 import type { FileProgressEvent } from './models/fetch.ts';
 import type { ModelManifest } from './models/manifest.ts';
 import { type PlanImageOptions, type TokenPlan, planImage } from './tokens/plan.ts';
+import type { TokenNorms } from './tokens/token-norms.ts';
 import { WorkerHost, abortReason } from './worker/host.ts';
 import { checkSampling } from './worker/sampling.ts';
 import type { AmgSettings, Box, Device, DevicePreference, EncodeRequest, GenerateRequest, GenerateUsage, LoadResult } from './worker/protocol.ts';
@@ -132,6 +133,13 @@ export class EncodedImage {
   readonly timings: EncodeTimings;
   /** Mask-generation counts: decoder candidates, and those left after filtering (before NMS). */
   readonly proposals: { candidates: number; filtered: number };
+  /**
+   * The encoder's input frame `[x0, y0, x1, y1]` in image pixels: the masks and the patch grid
+   * cover it (a centre crop, or past the image's edges when the encoder pads).
+   */
+  readonly frame: Box;
+  /** L2 norms of the CLS token before and after norm scaling, and the mean patch-token norm. */
+  readonly norms: TokenNorms;
   readonly #release: () => void;
   #released = false;
 
@@ -139,7 +147,7 @@ export class EncodedImage {
   constructor(
     readonly id: number,
     readonly owner: MaskLlava,
-    init: Pick<EncodedImage, 'width' | 'height' | 'masks' | 'grid' | 'timings' | 'proposals'>,
+    init: Pick<EncodedImage, 'width' | 'height' | 'masks' | 'grid' | 'timings' | 'proposals' | 'frame' | 'norms'>,
     release: () => void,
   ) {
     this.width = init.width;
@@ -148,6 +156,8 @@ export class EncodedImage {
     this.grid = init.grid;
     this.timings = init.timings;
     this.proposals = init.proposals;
+    this.frame = init.frame;
+    this.norms = init.norms;
     this.#release = release;
   }
 
@@ -286,6 +296,8 @@ export class MaskLlava {
           totalMs: performance.now() - t0,
         },
         proposals: { candidates: result.candidates, filtered: result.filtered },
+        frame: result.frame,
+        norms: result.norms,
       },
       () => {
         this.#imageEpochs.delete(imageId);

@@ -10,6 +10,7 @@ import { type FileSource, fetchModelFiles } from '../models/fetch.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { parseManifest } from '../models/parse.ts';
 import { composeVisualTokens, TokenKind } from '../tokens/layout.ts';
+import { tokenNorms } from '../tokens/token-norms.ts';
 import { chooseDevice, createSession, ort, runSession } from './backend.ts';
 import { preprocessForEncoder, preprocessForSegmenter } from '../image/preprocess.ts';
 import { LanguageModel } from './llm.ts';
@@ -167,7 +168,11 @@ export class Pipeline implements WorkerApi {
       this.#images.set(req.imageId, { hidden, masks, encodeMs, segmentMs });
       // The worker keeps its own copy of the masks for composition; the main thread gets another.
       const sent = masks.map((mk) => ({ ...mk, bits: mk.bits.slice() }));
-      return Comlink.transfer({ masks: sent, candidates, filtered, preprocessMs, encodeMs, segmentMs }, sent.map((mk) => mk.bits.buffer));
+      const norms = tokenNorms(hidden, gh * gw, m.manifest.encoder.hiddenSize, m.manifest.tokens.normScale);
+      return Comlink.transfer(
+        { masks: sent, candidates, filtered, preprocessMs, encodeMs, segmentMs, frame: frame.encoderRect, norms },
+        sent.map((mk) => mk.bits.buffer),
+      );
     });
   }
 

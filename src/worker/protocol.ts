@@ -10,6 +10,7 @@ import type { FileProgressEvent, FileSource } from '../models/fetch.ts';
 import type { RGBAImage } from '../image/decode.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import type { TokenPlan } from '../tokens/plan.ts';
+import type { TokenNorms } from '../tokens/token-norms.ts';
 
 /** An execution device that can actually run: what `MaskLlava.device` reports. */
 export type Device = 'webgpu' | 'wasm';
@@ -77,6 +78,10 @@ export interface EncodeResult {
   encodeMs: number;
   /** Segmenter vision encoder + mask generation, ms. */
   segmentMs: number;
+  /** The encoder's input frame in original-image pixels (the masks cover it; it may extend past the image). */
+  frame: Box;
+  /** CLS norm before and after norm scaling, and the mean patch norm. */
+  norms: TokenNorms;
 }
 
 /** Worker-side generation request. */
