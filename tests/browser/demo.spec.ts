@@ -78,8 +78,8 @@ test('desktop: sample, slider re-plans the overlay, compare mode answers side by
 
   // The page opens the first sample by itself; choose another one.
   const samples = page.locator('.sample');
-  expect(await samples.count()).toBeGreaterThan(1);
   await expect(samples.first()).toHaveClass(/active/, { timeout: 100_000 });
+  expect(await samples.count()).toBeGreaterThan(1);
   await samples.nth(1).click();
   await expect(samples.nth(1)).toHaveClass(/active/, { timeout: 100_000 });
   await expect(page.locator('#image-info')).toContainText(/masks · encode/);
