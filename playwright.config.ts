@@ -1,15 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs as baseArgs, chromiumPath as chromium } from './tools/browser/chromium.ts';
 
-// Debian's Chromium: Playwright cannot download browsers here.
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const baseArgs = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const port = Number(process.env.TEST_PORT ?? 5199);
 
 export default defineConfig({

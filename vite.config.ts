@@ -24,6 +24,7 @@ export default defineConfig({
     rolldownOptions: {
       input: {
         index: resolve(import.meta.dirname, 'demo/index.html'),
+        experiments: resolve(import.meta.dirname, 'demo/experiments.html'),
       },
     },
   },

@@ -2,8 +2,9 @@
  * Benchmark of the per-frame planner: planImage (IoU pruning + budget planning) on 100 and 256
  * masks at 64x64, shaped like SAM proposals (ellipses and rectangles of varied size, many near
  * duplicates and nested parts). Warms up, then prints p50/p95 per call in microseconds.
- * Run: npm run bench:plan
+ * Run: npm run bench:plan (`npm run bench` imports measurePlanner for its report).
  */
+import { pathToFileURL } from 'node:url';
 import { type BitMask, maskFromDense } from '../../src/masks/bitmask.ts';
 import { planImage } from '../../src/tokens/plan.ts';
 
@@ -74,23 +75,42 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-const budgets = [57, 42, 29, 15];
-for (const count of [100, 256]) {
-  const sets = Array.from({ length: SETS }, (_, i) => maskSet(count, 1000 * count + i));
-  const t0 = performance.now();
-  for (let i = 0; performance.now() - t0 < WARMUP_MS; i++) planImage(sets[i % SETS]!, [24, 24], { budget: budgets[i % budgets.length]! });
-  const times = new Float64Array(RUNS);
-  let kept = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const masks = sets[i % SETS]!;
-    const start = performance.now();
-    const plan = planImage(masks, [24, 24], { budget: budgets[i % budgets.length]! });
-    times[i] = (performance.now() - start) * 1000;
-    kept += masks.length - plan.pruned.length;
+/** Planner latency for one mask count. */
+export interface PlannerFigure {
+  masks: number;
+  p50Us: number;
+  p95Us: number;
+  /** Masks left after pruning, on average. */
+  keptMean: number;
+  runs: number;
+}
+
+/** Times planImage on `counts` masks per image (warm-up first); the figures `npm run bench` reports too. */
+export function measurePlanner(counts: readonly number[] = [100, 256]): PlannerFigure[] {
+  const budgets = [57, 42, 29, 15];
+  return counts.map((count) => {
+    const sets = Array.from({ length: SETS }, (_, i) => maskSet(count, 1000 * count + i));
+    const t0 = performance.now();
+    for (let i = 0; performance.now() - t0 < WARMUP_MS; i++) planImage(sets[i % SETS]!, [24, 24], { budget: budgets[i % budgets.length]! });
+    const times = new Float64Array(RUNS);
+    let kept = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const masks = sets[i % SETS]!;
+      const start = performance.now();
+      const plan = planImage(masks, [24, 24], { budget: budgets[i % budgets.length]! });
+      times[i] = (performance.now() - start) * 1000;
+      kept += masks.length - plan.pruned.length;
+    }
+    times.sort();
+    return { masks: count, p50Us: percentile(times, 0.5), p95Us: percentile(times, 0.95), keptMean: kept / RUNS, runs: RUNS };
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const f of measurePlanner()) {
+    console.log(
+      `planImage ${String(f.masks).padStart(3)} masks @${M}x${M}: p50 ${f.p50Us.toFixed(1)} us  ` +
+        `p95 ${f.p95Us.toFixed(1)} us  (kept ${f.keptMean.toFixed(1)} of ${f.masks} on average; ${f.runs} runs)`,
+    );
   }
-  times.sort();
-  console.log(
-    `planImage ${String(count).padStart(3)} masks @${M}x${M}: p50 ${percentile(times, 0.5).toFixed(1)} us  ` +
-      `p95 ${percentile(times, 0.95).toFixed(1)} us  (kept ${(kept / RUNS).toFixed(1)} of ${count} on average; ${RUNS} runs)`,
-  );
 }

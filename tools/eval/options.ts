@@ -1,0 +1,76 @@
+/** Command-line options shared by `npm run eval` and `npm run sweep`. */
+import { parseArgs } from 'node:util';
+import { InvalidArgumentError } from '../../src/errors.ts';
+import { MAIN_MODEL, modelPath, SHAPESWORLD_EVAL } from '../../src/eval/catalog.ts';
+import type { ExperimentModel } from '../../src/eval/experiment.ts';
+import { parseBudgets, type SweepBudget } from '../../src/eval/sweep.ts';
+import type { PlanPolicy } from '../../src/tokens/plan.ts';
+import type { DevicePreference } from '../../src/worker/protocol.ts';
+
+/** The parsed options. */
+export interface ToolOptions {
+  budgets: SweepBudget[];
+  /** Images to use; undefined means the whole set. */
+  limit: number | undefined;
+  device: DevicePreference;
+  numThreads: number | undefined;
+  evalSet: string;
+  model: string;
+  policies: PlanPolicy[];
+}
+
+/** Table names of the policies a sweep can compare. */
+export const POLICY_NAMES: Partial<Record<PlanPolicy, string>> = {
+  balanced: 'three kinds',
+  'patch-only': 'patch only',
+  'object-first': 'object first',
+};
+
+/** A model swept with the given policies, each variant named after its policy. */
+export function modelWithPolicies(url: string, policies: readonly PlanPolicy[], prefix = ''): ExperimentModel {
+  return { url, variants: policies.map((policy) => ({ name: `${prefix}${POLICY_NAMES[policy] ?? policy}`, policy })) };
+}
+
+/** Chromium flags for a device: WebGPU needs its flag (SwiftShader here), WASM none. */
+export function deviceArgs(device: DevicePreference): string[] {
+  return device === 'wasm' ? [] : ['--enable-unsafe-webgpu'];
+}
+
+
+function checkPolicy(p: string): PlanPolicy {
+  if (p in POLICY_NAMES) return p as PlanPolicy;
+  throw new InvalidArgumentError(`--policies takes ${Object.keys(POLICY_NAMES).join(', ')}, got ${p}`);
+}
+
+/** Parses argv; `defaultBudgets` differs between the tools. */
+export function parseToolOptions(argv: string[], defaultBudgets: string): ToolOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      budgets: { type: 'string', default: defaultBudgets },
+      limit: { type: 'string' },
+      device: { type: 'string', default: 'wasm' },
+      threads: { type: 'string' },
+      eval: { type: 'string', default: `/${SHAPESWORLD_EVAL}` },
+      model: { type: 'string', default: `/${modelPath(MAIN_MODEL)}` },
+      policies: { type: 'string', default: 'balanced,patch-only' },
+    },
+  });
+  const int = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--${name} must be an integer >= 1, got ${v}`);
+    return n;
+  };
+  const device = values.device;
+  if (device !== 'wasm' && device !== 'webgpu' && device !== 'auto') throw new InvalidArgumentError(`--device must be wasm, webgpu or auto, got ${device}`);
+  return {
+    budgets: parseBudgets(values.budgets),
+    limit: int('limit', values.limit),
+    device,
+    numThreads: int('threads', values.threads),
+    evalSet: values.eval,
+    model: values.model,
+    policies: values.policies.split(',').filter(Boolean).map(checkPolicy),
+  };
+}

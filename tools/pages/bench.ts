@@ -1,0 +1,193 @@
+/**
+ * Headless page of `npm run bench` (tools/bench/run.ts drives it step by step). Every timing loop
+ * lives here, in the browser, and interleaves what it compares so that drift hits all sides alike.
+ */
+import { type EncodedImage, MaskLlava } from '../../src/client.ts';
+import type { PlanImageOptions } from '../../src/tokens/plan.ts';
+import type { TjsRequest, TjsResponse } from './tjs-worker.ts';
+
+/** One plan to time, e.g. `{ label: '57', plan: { budget: 57 } }`. */
+export interface BenchTarget {
+  label: string;
+  plan: PlanImageOptions;
+}
+
+/** One timed generation. */
+export interface GenerationTiming {
+  /** Call to the end of a one-token answer, main thread, ms. */
+  ttftMs: number;
+  prefillMs: number;
+  prefillTokens: number;
+  visualTokens: number;
+}
+
+/** Timings of one encode() call. */
+export interface EncodeTiming {
+  totalMs: number;
+  encodeMs: number;
+  segmentMs: number;
+  masks: number;
+}
+
+/** Memory readings. */
+export interface MemoryReading {
+  /** performance.memory.usedJSHeapSize of the page (main thread), bytes; null if unsupported. */
+  mainHeap: number | null;
+  /** performance.measureUserAgentSpecificMemory() total (page + workers), bytes; null if unsupported. */
+  uaTotal: number | null;
+}
+
+const models = new Map<string, MaskLlava>();
+const images = new Map<string, EncodedImage>();
+let longTasks: PerformanceEntry[] = [];
+let tjs: Worker | undefined;
+
+new PerformanceObserver((list) => {
+  longTasks.push(...list.getEntries());
+}).observe({ type: 'longtask', buffered: true });
+
+function model(key: string): MaskLlava {
+  const m = models.get(key);
+  if (!m) throw new Error(`no model loaded as ${key}`);
+  return m;
+}
+
+/** A 336x336 scene of coloured shapes, drawn here so the benchmark needs no image file. */
+function scene(): ImageData {
+  const ctx = new OffscreenCanvas(336, 336).getContext('2d')!;
+  ctx.fillStyle = '#d8d2c4';
+  ctx.fillRect(0, 0, 336, 336);
+  const colours = ['#d72323', '#23a037', '#234bd7', '#f0cd19', '#9137b9', '#f57d0f'];
+  for (let i = 0; i < 12; i++) {
+    ctx.fillStyle = colours[i % colours.length]!;
+    const x = 30 + ((i * 97) % 280);
+    const y = 30 + ((i * 61) % 280);
+    const r = 12 + ((i * 7) % 20);
+    ctx.beginPath();
+    if (i % 2) ctx.arc(x, y, r, 0, 2 * Math.PI);
+    else ctx.rect(x - r, y - r, 2 * r, 2 * r);
+    ctx.fill();
+  }
+  return ctx.getImageData(0, 0, 336, 336);
+}
+
+async function oneToken(m: MaskLlava, image: EncodedImage, prompt: string, plan: PlanImageOptions): Promise<GenerationTiming> {
+  const t0 = performance.now();
+  const gen = m.generate(image, prompt, { plan: image.plan(plan), maxNewTokens: 1 });
+  const usage = await gen.usage;
+  return { ttftMs: performance.now() - t0, prefillMs: usage.timings.prefillMs, prefillTokens: usage.prefillTokens, visualTokens: usage.visualTokens.total };
+}
+
+function tjsCall(req: TjsRequest): Promise<TjsResponse> {
+  tjs ??= new Worker(new URL('./tjs-worker.ts', import.meta.url), { type: 'module' });
+  const worker = tjs;
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (e: MessageEvent<TjsResponse | { error: string }>) => ('error' in e.data ? reject(new Error(e.data.error)) : resolve(e.data));
+    worker.onerror = (e) => reject(new Error(e.message));
+    worker.postMessage(req);
+  });
+}
+
+const bench = {
+  /** Loads a model under `key`. */
+  async load(key: string, url: string, numThreads: number) {
+    const t0 = performance.now();
+    const m = await MaskLlava.load(url, { device: 'wasm', numThreads, cacheName: null });
+    models.set(key, m);
+    return { device: m.device, numThreads: m.numThreads, loadMs: performance.now() - t0 };
+  },
+
+  /** Encodes the benchmark scene `reps` times; keeps the last encoding for the generation loops. */
+  async encode(key: string, reps: number): Promise<EncodeTiming[]> {
+    const image = scene();
+    const out: EncodeTiming[] = [];
+    for (let i = 0; i < reps; i++) {
+      const img = await model(key).encode(image);
+      out.push({ totalMs: img.timings.totalMs, encodeMs: img.timings.encodeMs, segmentMs: img.timings.segmentMs, masks: img.masks.length });
+      images.get(key)?.release();
+      images.set(key, img);
+    }
+    return out;
+  },
+
+  /**
+   * Times a one-token answer per target, `reps` rounds with the targets interleaved in each, and
+   * reports the longest main-thread task seen while they ran.
+   */
+  async generate(keys: string[], targets: BenchTarget[], prompt: string, reps: number) {
+    const timings: Record<string, GenerationTiming[]> = {};
+    longTasks = [];
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) {
+      for (const key of keys) {
+        for (const t of targets) {
+          const img = images.get(key);
+          if (!img) throw new Error(`encode an image for ${key} first`);
+          (timings[`${key}/${t.label}`] ??= []).push(await oneToken(model(key), img, prompt, t.plan));
+        }
+      }
+    }
+    const during = longTasks.filter((e) => e.startTime >= t0);
+    return { timings, longestTaskMs: Math.max(0, ...during.map((e) => e.duration)), longTasks: during.length };
+  },
+
+  /**
+   * Side by side, `reps` rounds: transformers.js's LLaVA (image + question to first token) against
+   * ours on a new image (encode + one token) and on an encoded image (one token).
+   */
+  async versusTransformers(key: string, packageUrl: string, prompt: string, numThreads: number, reps: number) {
+    // The package's llm/ folder is its transformers.js llava view.
+    const load = await tjsCall({ kind: 'load', root: new URL(packageUrl, location.href).href, id: 'llm', numThreads });
+    const m = model(key);
+    const rgba = scene();
+    const full: PlanImageOptions = { budget: m.manifest.encoder.grid[0] * m.manifest.encoder.grid[1], policy: 'patch-only' };
+    const rows: Array<{ tjsMs: number; tjsTokens: number; oursNewImageMs: number; oursEncodedMs: number; oursPrefillTokens: number }> = [];
+    for (let r = 0; r < reps; r++) {
+      const t = await tjsCall({ kind: 'ttft', rgba: { data: rgba.data, width: rgba.width, height: rgba.height }, prompt });
+      const t0 = performance.now();
+      const img = await m.encode(rgba);
+      const fresh = await oneToken(m, img, prompt, full);
+      const oursNewImageMs = performance.now() - t0;
+      const reuse = await oneToken(m, img, prompt, full);
+      img.release();
+      if (t.kind !== 'ttft') throw new Error('unexpected transformers.js reply');
+      rows.push({ tjsMs: t.ms, tjsTokens: t.inputTokens, oursNewImageMs, oursEncodedMs: reuse.ttftMs, oursPrefillTokens: fresh.prefillTokens });
+    }
+    return { rows, tjsLoadMs: load.kind === 'load' ? load.ms : NaN };
+  },
+
+  /** Memory after `questions` eight-token answers on the kept image (after a GC when exposed). */
+  async memoryAfter(key: string, questions: number, prompt: string): Promise<MemoryReading> {
+    const img = images.get(key);
+    if (!img) throw new Error(`encode an image for ${key} first`);
+    for (let i = 0; i < questions; i++) await model(key).generate(img, prompt, { plan: img.plan({ budget: 57 }), maxNewTokens: 8 }).text;
+    (globalThis as { gc?: () => void }).gc?.();
+    const perf = performance as Performance & {
+      memory?: { usedJSHeapSize: number };
+      measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }>;
+    };
+    const ua = perf.measureUserAgentSpecificMemory && self.crossOriginIsolated ? await perf.measureUserAgentSpecificMemory() : null;
+    return { mainHeap: perf.memory?.usedJSHeapSize ?? null, uaTotal: ua?.bytes ?? null };
+  },
+
+  /** Frees everything. */
+  async dispose() {
+    for (const img of images.values()) img.release();
+    images.clear();
+    await Promise.all([...models.values()].map((m) => m.dispose()));
+    models.clear();
+    tjs?.terminate();
+  },
+};
+
+/** The page's API as the driver sees it. */
+export type BenchPage = typeof bench;
+
+declare global {
+  interface Window {
+    bench: BenchPage;
+  }
+}
+
+window.bench = bench;
+document.title = 'ready';
