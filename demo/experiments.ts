@@ -4,7 +4,7 @@
  * and a stop button, plot accuracy and latency against visual tokens, export CSV and JSON.
  * `?eval=` and `?model=` (URLs relative to the page) preset the set and add a model.
  */
-import { ABLATION_MODELS, type CatalogModel, MAIN_MODEL, modelPath, PAPER_BUDGETS, SHAPESWORLD_EVAL } from '../src/eval/catalog.ts';
+import { ABLATION_MODELS, type CatalogModel, MAIN_MODEL, PAPER_BUDGETS, SHAPESWORLD_EVAL } from '../src/eval/catalog.ts';
 import { type ChartSeries, lineChartSvg } from '../src/eval/chart.ts';
 import { loadEvalSet } from '../src/eval/dataset.ts';
 import { type ExperimentConfig, type ExperimentModel, type ExperimentResult, runExperiment } from '../src/eval/experiment.ts';
@@ -55,11 +55,11 @@ async function discoverModels(): Promise<void> {
   const custom = params.get('model');
   if (custom) addChoice(custom, new URL(custom, location.href).href, true);
   for (const m of [MAIN_MODEL, ...ABLATION_MODELS]) {
-    const url = new URL(modelPath(m), siteRoot).href;
-    const res = await fetch(`${url}manifest.json`, { method: 'HEAD' }).catch(() => undefined);
+    const url = new URL(m.manifest, siteRoot).href;
+    const res = await fetch(url, { method: 'HEAD' }).catch(() => undefined);
     if (res?.ok) addChoice(m.label, url, m === MAIN_MODEL && !custom, m === MAIN_MODEL ? undefined : m.policy);
   }
-  if (choices.length === 0) showError('No model found: pass ?model=<folder URL> or ship public/models/shapesworld/.');
+  if (choices.length === 0) showError('No model found: pass ?model=<manifest or folder URL> or ship public/models/shapesworld/.');
 }
 
 async function describeSet(): Promise<void> {

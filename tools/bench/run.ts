@@ -19,12 +19,15 @@ import type { BenchTarget, GenerationTiming, MemoryReading } from '../pages/benc
 import { kvCacheBytes, prefillFlops } from './flops.ts';
 import { measurePlanner } from './plan.ts';
 
-/** Large enough that the LLM prefill dominates a one-token answer; small enough for 2 cores. */
+/**
+ * Large enough that the LLM prefill dominates a one-token answer, small enough for 2 cores. The
+ * vocabulary is what the fixture tokenizer's corpus allows (a few hundred), so the LM head is cheap.
+ */
 const BENCH_SIZES: PackageSizes = {
   ...TINY_SIZES,
   seed: 777,
   encoder: { ...TINY_SIZES.encoder, hiddenSize: 128, layers: 2, heads: 4 },
-  llm: { hiddenSize: 512, layers: 6, heads: 8, kvHeads: 4, headDim: 64, intermediateSize: 1408, vocabSize: 4096, ropeTheta: 10000, maxPositions: 2048 },
+  llm: { hiddenSize: 512, layers: 4, heads: 8, kvHeads: 4, headDim: 64, intermediateSize: 1408, vocabSize: 400, ropeTheta: 10000, maxPositions: 2048 },
 };
 const PROMPT = 'How many red circles are there?';
 const TOKEN_COUNTS = [576, 144, 57, 42, 29, 15];

@@ -1,7 +1,7 @@
 /** Command-line options shared by `npm run eval` and `npm run sweep`. */
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../../src/errors.ts';
-import { MAIN_MODEL, modelPath, SHAPESWORLD_EVAL } from '../../src/eval/catalog.ts';
+import { MAIN_MODEL, SHAPESWORLD_EVAL } from '../../src/eval/catalog.ts';
 import type { ExperimentModel } from '../../src/eval/experiment.ts';
 import { parseBudgets, type SweepBudget } from '../../src/eval/sweep.ts';
 import type { PlanPolicy } from '../../src/tokens/plan.ts';
@@ -52,7 +52,7 @@ export function parseToolOptions(argv: string[], defaultBudgets: string): ToolOp
       device: { type: 'string', default: 'wasm' },
       threads: { type: 'string' },
       eval: { type: 'string', default: `/${SHAPESWORLD_EVAL}` },
-      model: { type: 'string', default: `/${modelPath(MAIN_MODEL)}` },
+      model: { type: 'string', default: `/${MAIN_MODEL.manifest}` },
       policies: { type: 'string', default: 'balanced,patch-only' },
     },
   });

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ABLATION_MODELS, modelPath, PAPER_BUDGETS } from '../../src/eval/catalog.ts';
+import { ABLATION_MODELS, PAPER_BUDGETS } from '../../src/eval/catalog.ts';
 import type { ExperimentModel, ExperimentResult } from '../../src/eval/experiment.ts';
 import { accuracy, type SweepRow, sweepTable } from '../../src/eval/summary.ts';
 import { machineInfo, machineLine } from '../browser/machine.ts';
@@ -19,8 +19,8 @@ import { modelWithPolicies, parseToolOptions } from './options.ts';
 const argv = process.argv.slice(2);
 const opts = parseToolOptions(argv, PAPER_BUDGETS);
 const models: ExperimentModel[] = [modelWithPolicies(opts.model, ['balanced', 'patch-only'])];
-const present = ABLATION_MODELS.filter((a) => existsSync(join(repoRoot, 'public/models', a.dir, 'manifest.json')));
-for (const a of present) models.push({ url: `/${modelPath(a)}`, variants: [{ name: a.label, policy: a.policy }] });
+const present = ABLATION_MODELS.filter((a) => existsSync(join(repoRoot, 'public', a.manifest)));
+for (const a of present) models.push({ url: `/${a.manifest}`, variants: [{ name: a.label, policy: a.policy }] });
 
 const started = Date.now();
 const { result, browserVersion } = await runHeadless({
@@ -68,7 +68,7 @@ function aims(result: ExperimentResult): string[] {
 function renderReport(result: ExperimentResult, browser: string, seconds: number): string {
   const command = ['npm run eval', ...(argv.length ? ['--', ...argv] : [])].join(' ');
   const subset = opts.limit === undefined ? 'the whole set' : `the first ${result.images} images only (--limit ${opts.limit})`;
-  const missing = ABLATION_MODELS.filter((a) => !present.includes(a)).map((a) => `public/models/${a.dir}/`);
+  const missing = ABLATION_MODELS.filter((a) => !present.includes(a)).map((a) => `public/${a.manifest}`);
   const lines = [
     '# ShapesWorld results',
     '',

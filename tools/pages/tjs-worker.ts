@@ -28,8 +28,8 @@ async function handle(req: TjsRequest): Promise<TjsResponse> {
     const wasm = env.backends.onnx.wasm!;
     wasm.wasmPaths = { wasm: ortWasmUrl, mjs: ortMjsUrl };
     wasm.numThreads = req.numThreads;
-    processor = await AutoProcessor.from_pretrained(req.id, { local_files_only: true });
-    model = await LlavaForConditionalGeneration.from_pretrained(req.id, { dtype: 'fp32', device: 'wasm', subfolder: '', local_files_only: true });
+    processor = await AutoProcessor.from_pretrained(req.id);
+    model = await LlavaForConditionalGeneration.from_pretrained(req.id, { dtype: 'fp32', device: 'wasm', subfolder: '' });
     return { kind: 'load', ms: performance.now() - t0 };
   }
   if (!processor || !model) throw new Error('load transformers.js first');

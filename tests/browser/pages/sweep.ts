@@ -1,7 +1,9 @@
 // The sweep test page: runs the shared sweep module (src/eval/sweep.ts) on the tiny fixture model
-// with two drawn scenes and returns its result and every progress event to Playwright.
+// with two drawn scenes and returns its result and every progress event to Playwright; and runs
+// whole experiments (src/eval/experiment.ts) on the shipped model and evaluation set.
 import { MaskLlava } from '../../../src/client.ts';
 import { maskFromDense } from '../../../src/masks/bitmask.ts';
+import { type ExperimentConfig, runExperiment } from '../../../src/eval/experiment.ts';
 import { summariseSweep } from '../../../src/eval/summary.ts';
 import { runSweep, type SweepItem, type SweepProgress } from '../../../src/eval/sweep.ts';
 
@@ -31,6 +33,7 @@ function scene(n: number): { image: ImageData; instances: ReturnType<typeof mask
 declare global {
   interface Window {
     tinySweep(opts: { stopAfter?: number; device: 'wasm' | 'webgpu' }): Promise<unknown>;
+    experiment(config: ExperimentConfig): Promise<unknown>;
   }
 }
 
@@ -70,4 +73,5 @@ window.tinySweep = async ({ stopAfter, device }) => {
     await model.dispose();
   }
 };
+window.experiment = (config) => runExperiment(config);
 document.title = 'ready';
