@@ -19,19 +19,17 @@ import type { BenchTarget, GenerationTiming, MemoryReading } from '../pages/benc
 import { kvCacheBytes, prefillFlops } from './flops.ts';
 import { measurePlanner } from './plan.ts';
 
-/**
- * Large enough that the LLM prefill dominates a one-token answer, small enough for 2 cores. The
- * vocabulary is what the fixture tokenizer's corpus allows (a few hundred), so the LM head is cheap.
- */
+/** Large enough that the LLM prefill dominates a one-token answer, small enough for 2 cores. */
 const BENCH_SIZES: PackageSizes = {
   ...TINY_SIZES,
   seed: 777,
   encoder: { ...TINY_SIZES.encoder, hiddenSize: 128, layers: 2, heads: 4 },
-  llm: { hiddenSize: 512, layers: 4, heads: 8, kvHeads: 4, headDim: 64, intermediateSize: 1408, vocabSize: 400, ropeTheta: 10000, maxPositions: 2048 },
+  llm: { hiddenSize: 512, layers: 4, heads: 8, kvHeads: 4, headDim: 64, intermediateSize: 1408, vocabSize: 4096, ropeTheta: 10000, maxPositions: 2048 },
 };
 const PROMPT = 'How many red circles are there?';
 const TOKEN_COUNTS = [576, 144, 57, 42, 29, 15];
-const QUESTIONS = [20, 60];
+/** Memory is read after this many answers (and before any). */
+const QUESTIONS = [10, 40];
 
 const { values: args } = parseArgs({ args: process.argv.slice(2), options: { reps: { type: 'string', default: '5' } } });
 const REPS = Number(args.reps);
@@ -78,7 +76,6 @@ async function measure(page: Page) {
   const load2 = await page.evaluate((u) => window.bench.load('t2', u, 2), modelUrl);
   const load1 = await page.evaluate((u) => window.bench.load('t1', u, 1), modelUrl);
   console.error('encode ...');
-  await page.evaluate(() => window.bench.encode('t1', 2));
   const encodes = (await page.evaluate((n) => window.bench.encode('t2', n), REPS + 1)).slice(1);
   console.error('prefill vs tokens ...');
   await page.evaluate((t) => window.bench.generate(['t2'], t, 'warm-up', 2), targets());
@@ -90,10 +87,11 @@ async function measure(page: Page) {
   console.error('transformers.js ...');
   const peer = await page.evaluate(([p, n]) => window.bench.versusTransformers('t2', '/bench-out/model/', p, 2, n), [PROMPT, REPS + 1] as const);
   console.error('memory ...');
-  const memory: Array<{ questions: number } & MemoryReading> = [{ questions: 0, ...(await page.evaluate((p) => window.bench.memoryAfter('t2', 0, p), PROMPT)) }];
+  const memory: Array<{ questions: number } & MemoryReading> = [];
   let asked = 0;
-  for (const n of QUESTIONS) {
-    memory.push({ questions: n, ...(await page.evaluate(([k, p]) => window.bench.memoryAfter('t2', k, p), [n - asked, PROMPT] as const)) });
+  for (const n of [0, ...QUESTIONS]) {
+    const whole = n === 0 || n === QUESTIONS.at(-1);
+    memory.push({ questions: n, ...(await page.evaluate(([k, p, w]) => window.bench.memoryAfter('t2', k, p, w), [n - asked, PROMPT, whole] as const)) });
     asked = n;
   }
   await page.evaluate(() => window.bench.dispose());

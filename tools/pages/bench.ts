@@ -165,8 +165,11 @@ const bench = {
     return { rows, tjsLoadMs: load.kind === 'load' ? load.ms : NaN };
   },
 
-  /** Memory after `questions` eight-token answers on the kept image (after a GC when exposed). */
-  async memoryAfter(key: string, questions: number, prompt: string): Promise<MemoryReading> {
+  /**
+   * Memory after `questions` eight-token answers on the kept image (after a GC when exposed);
+   * `whole` adds measureUserAgentSpecificMemory, which takes tens of seconds here.
+   */
+  async memoryAfter(key: string, questions: number, prompt: string, whole: boolean): Promise<MemoryReading> {
     const img = images.get(key);
     if (!img) throw new Error(`encode an image for ${key} first`);
     for (let i = 0; i < questions; i++) await model(key).generate(img, prompt, { plan: img.plan({ budget: 57 }), maxNewTokens: 8 }).text;
@@ -175,7 +178,10 @@ const bench = {
       memory?: { usedJSHeapSize: number };
       measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }>;
     };
-    const ua = perf.measureUserAgentSpecificMemory && self.crossOriginIsolated ? await perf.measureUserAgentSpecificMemory() : null;
+    // The measurement waits for a GC of its own; give up after 90 s rather than hang the run.
+    const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 90_000));
+    const measure = whole && self.crossOriginIsolated ? perf.measureUserAgentSpecificMemory?.() : undefined;
+    const ua = measure ? await Promise.race([measure, timeout]) : null;
     return { mainHeap: perf.memory?.usedJSHeapSize ?? null, uaTotal: ua?.bytes ?? null };
   },
 
