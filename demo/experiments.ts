@@ -2,7 +2,8 @@
  * The experiment page: pick an evaluation set, models, token kinds and budgets, run the sweep
  * (src/eval/experiment.ts, the same code as `npm run eval` and `npm run sweep`) with a progress bar
  * and a stop button, plot accuracy and latency against visual tokens, export CSV and JSON.
- * `?eval=` and `?model=` (URLs relative to the page) preset the set and add a model.
+ * `?eval=` and `?model=` (URLs relative to the page) preset the set and add a model; `?device=`
+ * presets the device.
  */
 import { ABLATION_MODELS, type CatalogModel, MAIN_MODEL, PAPER_BUDGETS, SHAPESWORLD_EVAL } from '../src/eval/catalog.ts';
 import { type ChartSeries, lineChartSvg } from '../src/eval/chart.ts';
@@ -27,6 +28,8 @@ const params = new URL(location.href).searchParams;
 const siteRoot = new URL('../', location.href);
 evalUrl.value = new URL(params.get('eval') ?? SHAPESWORLD_EVAL, params.get('eval') ? location.href : siteRoot).href;
 budgetsInput.value = PAPER_BUDGETS;
+const deviceParam = params.get('device');
+if (deviceParam === 'webgpu' || deviceParam === 'wasm') $<HTMLSelectElement>('device').value = deviceParam;
 
 interface ModelChoice {
   label: string;

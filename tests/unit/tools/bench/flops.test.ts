@@ -8,8 +8,8 @@ const size: DecoderSize = { hiddenSize: 48, layers: 3, heads: 4, kvHeads: 2, hea
 test('prefill FLOPs = 2 x positions x every MatMul weight of the generated decoder, plus attention', () => {
   // Count the weights the graph really multiplies by, independently of the formula.
   const graph = onnxProto.onnx.ModelProto.decode(buildDecoder(size, 1)).graph!;
-  const dims = new Map(graph.initializer.map((t) => [t.name!, t.dims!.map(Number)]));
-  const weights = graph.node
+  const dims = new Map((graph.initializer ?? []).map((t) => [t.name!, t.dims!.map(Number)]));
+  const weights = (graph.node ?? [])
     .filter((n) => n.opType === 'MatMul')
     .map((n) => dims.get(n.input![1]!))
     .filter((d): d is number[] => d !== undefined)
