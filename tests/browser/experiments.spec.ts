@@ -3,12 +3,12 @@ import { expect, test } from '@playwright/test';
 
 // The experiment page end to end on the shipped model: a one-image sweep at two budgets with both
 // token kinds, its charts and table, CSV/JSON export, and a stop that keeps the partial result.
-test('experiment page: runs a sweep, plots it, exports CSV and JSON, and stops on request', async ({ page }, info) => {
+test('experiment page: runs a sweep, plots it, exports CSV and JSON, and stops on request', async ({ page }) => {
   test.setTimeout(180_000);
-  await page.goto(`/demo/experiments.html?device=${info.project.name === 'webgpu' ? 'webgpu' : 'wasm'}`);
+  await page.goto('/demo/experiments.html?device=wasm');
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   await expect(page.getByLabel('shapesworld')).toBeChecked();
-  await expect(page.locator('#device')).toHaveValue(info.project.name === 'webgpu' ? 'webgpu' : 'wasm');
+  await expect(page.locator('#device')).toHaveValue('wasm');
   await page.fill('#limit', '1');
   await page.fill('#budgets', '57, 15');
   await page.click('#run');

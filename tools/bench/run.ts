@@ -76,6 +76,7 @@ async function measure(page: Page) {
   const load2 = await page.evaluate((u) => window.bench.load('t2', u, 2), modelUrl);
   const load1 = await page.evaluate((u) => window.bench.load('t1', u, 1), modelUrl);
   console.error('encode ...');
+  await page.evaluate(() => window.bench.encode('t1', 0));
   const encodes = (await page.evaluate((n) => window.bench.encode('t2', n), REPS + 1)).slice(1);
   console.error('prefill vs tokens ...');
   await page.evaluate((t) => window.bench.generate(['t2'], t, 'warm-up', 2), targets());

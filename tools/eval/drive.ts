@@ -17,18 +17,20 @@ export async function runHeadless(config: ExperimentConfig): Promise<HeadlessExp
   const session = await openPage('/tools/pages/sweep.html', { args: deviceArgs(config.device ?? 'auto') });
   try {
     const { page } = session;
+    // One line every 10 s (or a live line on a terminal): runs last minutes, logs stay short.
     let last = 0;
+    const tty = process.stderr.isTTY;
     await page.exposeFunction('reportProgress', (e: ExperimentProgress) => {
       const now = Date.now();
       if (e.status === 'loading') process.stderr.write(`loading ${e.what}\n`);
-      else if (now - last > 1000 || e.done === e.total) {
+      else if (now - last > (tty ? 500 : 10_000) || e.done === e.total) {
         last = now;
-        process.stderr.write(`\r${e.done}/${e.total} answers (${e.model}, ${e.item})   `);
+        process.stderr.write(`${tty ? '\r' : ''}${e.done}/${e.total} answers (${e.model}, ${e.item})${tty ? '   ' : '\n'}`);
       }
     });
     await page.waitForFunction(() => document.title === 'ready');
     const result = await page.evaluate((c) => window.runExperiment(c), config);
-    process.stderr.write('\n');
+    if (process.stderr.isTTY) process.stderr.write('\n');
     return { result, browserVersion: session.browserVersion };
   } finally {
     await session.close();

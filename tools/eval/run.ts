@@ -42,8 +42,13 @@ function row(rows: SweepRow[], variant: string, budget: number | 'full'): SweepR
   return rows.find((r) => r.variant === variant && r.budget === budget);
 }
 
-const points = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a');
-const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**');
+function points(v: number): string {
+  return Number.isFinite(v) ? (100 * v).toFixed(1) : 'n/a';
+}
+
+function verdict(ok: boolean | undefined): string {
+  return ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**';
+}
 
 function aims(result: ExperimentResult): string[] {
   const full = row(result.rows, 'three kinds', 'full');

@@ -100,8 +100,8 @@ const bench = {
   },
 
   /**
-   * Encodes the benchmark scene `reps` times with automatic mask generation (timed), then once
-   * more from its boxes, which is the encoding the generation loops use.
+   * Encodes the benchmark scene `reps` times with automatic mask generation (timed; 0 is fine),
+   * then once more from its boxes, which is the encoding the generation loops use.
    */
   async encode(key: string, reps: number): Promise<EncodeTiming[]> {
     const { pixels, boxes } = scene();
