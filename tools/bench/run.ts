@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { lineChartSvg } from '../../src/eval/chart.ts';
 import { median } from '../../src/eval/summary.ts';
@@ -55,6 +56,7 @@ const pkgVersion = (name: string): string =>
   (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
 await ensureModel();
+const loadBefore = loadavg()[0]!;
 console.error('planner ...');
 const planner = measurePlanner();
 const session = await openPage('/tools/pages/bench.html', {
@@ -79,7 +81,7 @@ async function measure(page: Page) {
   await page.evaluate(() => window.bench.encode('t1', 0));
   const encodes = (await page.evaluate((n) => window.bench.encode('t2', n), REPS + 1)).slice(1);
   console.error('prefill vs tokens ...');
-  await page.evaluate((t) => window.bench.generate(['t2'], t, 'warm-up', 2), targets());
+  await page.evaluate((t) => window.bench.generate(['t2'], t, 'warm-up', 1), targets());
   const sweep = await page.evaluate(([t, p, n]) => window.bench.generate(['t2'], t, p, n), [targets(), PROMPT, REPS] as const);
   console.error('1 vs 2 threads ...');
   const few = targets().filter((t) => t.label === '576' || t.label === '57');
@@ -111,6 +113,7 @@ const base = rows[0]!;
 const enriched = rows.map((r) => ({ ...r, speedup: base.prefillMs / r.prefillMs, ttftSpeedup: base.ttftMs / r.ttftMs, ideal: base.flops / r.flops }));
 const result = {
   date: new Date().toISOString(),
+  loadAverage: [loadBefore, loadavg()[0]!],
   machine: machineInfo(),
   browser: session.browserVersion,
   ort: pkgVersion('onnxruntime-web'),
@@ -176,7 +179,7 @@ function render(): string {
     '',
     `Produced by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${result.date.slice(0, 16).replace('T', ' ')} UTC.`,
     '',
-    `- Machine: ${machineLine(result.machine)}; shared with other work, so only side-by-side ratios and medians are meaningful.`,
+    `- Machine: ${machineLine(result.machine)}; shared with other work (1-minute load average ${result.loadAverage[0]!.toFixed(1)} at the start, ${result.loadAverage[1]!.toFixed(1)} at the end, on 2 cores), so absolute times are inflated and noisy: read the side-by-side ratios and medians.`,
     `- Browser: headless Chromium ${result.browser}; device **${report.load2.device}** (${report.load2.numThreads} WASM threads unless stated); onnxruntime-web ${result.ort}; transformers.js ${result.transformers}.`,
     '- GPU: none. No GPU machine was lent to this task (the device tool reports "not drawn"), so there are no WebGPU hardware numbers here; the headless WebGPU adapter on this machine is SwiftShader (software), which is for correctness only and is not benchmarked.',
     `- Model: generated on demand by the fixture builder (bench-out/model/, random weights, not committed). LLM: hidden ${llm.hiddenSize}, ${llm.layers} layers, ${llm.heads} heads (${llm.kvHeads} KV heads, head dim ${llm.headDim}), MLP ${llm.intermediateSize}, vocabulary ${llm.vocabSize}, ~${(params / 1e6).toFixed(1)}M parameters; encoder ViT 336/14 (24x24 grid), hidden ${BENCH_SIZES.encoder.hiddenSize}, ${BENCH_SIZES.encoder.layers} layers.`,
@@ -232,7 +235,7 @@ function render(): string {
     '',
     '## Memory',
     '',
-    `JS memory after N eight-token answers at 57 tokens on one encoded image (two models loaded; after a forced GC): main-thread heap (performance.memory) and page + workers total (performance.measureUserAgentSpecificMemory, which counts the ORT wasm heaps in the workers).`,
+    `JS memory after N eight-token answers at 57 tokens on one encoded image (two models loaded; after a forced GC): main-thread heap (performance.memory) and page + workers total (performance.measureUserAgentSpecificMemory, which counts the ORT wasm heaps in the workers; read first and last only, as each reading waits tens of seconds for its own GC).`,
     '',
     '| questions | main-thread heap MiB | page + workers MiB |',
     '|---|---|---|',
