@@ -5,7 +5,8 @@
  * Every figure is a median over repeated runs after a warm-up, or a ratio of runs interleaved
  * in the same page (see tools/pages/bench.ts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
@@ -25,7 +26,7 @@ const BENCH_SIZES: PackageSizes = {
   ...TINY_SIZES,
   seed: 777,
   encoder: { ...TINY_SIZES.encoder, hiddenSize: 128, layers: 2, heads: 4 },
-  llm: { hiddenSize: 512, layers: 4, heads: 8, kvHeads: 4, headDim: 64, intermediateSize: 1408, vocabSize: 4096, ropeTheta: 10000, maxPositions: 2048 },
+  llm: { hiddenSize: 512, layers: 4, heads: 8, kvHeads: 4, headDim: 64, intermediateSize: 1408, vocabSize: 4096, ropeTheta: 10000, maxPositions: 2048, logitsToKeepInput: true },
 };
 const PROMPT = 'How many red circles are there?';
 const TOKEN_COUNTS = [576, 144, 57, 42, 29, 15];
@@ -37,10 +38,14 @@ const REPS = Number(args.reps);
 const out = join(repoRoot, 'bench-out');
 const modelDir = join(out, 'model');
 
-/** Regenerates the model only when its sizes changed. */
+/** Regenerates the model only when its sizes or the builder's code changed. */
 async function ensureModel(): Promise<void> {
-  const stamp = join(modelDir, 'sizes.json');
-  const want = JSON.stringify(BENCH_SIZES);
+  const stamp = join(modelDir, 'stamp.json');
+  const builder = createHash('sha256');
+  for (const dir of ['tools/fixtures', 'tools/onnx']) {
+    for (const f of readdirSync(join(repoRoot, dir)).sort()) builder.update(readFileSync(join(repoRoot, dir, f)));
+  }
+  const want = JSON.stringify({ sizes: BENCH_SIZES, builder: builder.digest('hex') });
   if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === want) return;
   console.error('generating the benchmark model in bench-out/model ...');
   await generateModelPackage(modelDir, BENCH_SIZES, 'bench-random');
@@ -189,7 +194,7 @@ function render(): string {
     '',
     '## LLM prefill and time to first token against visual tokens',
     '',
-    'Ideal speedup = decoder FLOPs at 576 visual tokens / FLOPs at n, both with the prompt tokens, counting every matmul of the fixture decoder (projections, MLP, attention scores over the full L x L matrix, and the LM head over every position as the graph computes it); tools/bench/flops.ts.',
+    'Ideal speedup = decoder FLOPs at 576 visual tokens / FLOPs at n, both with the prompt tokens, counting every matmul of the fixture decoder (projections, MLP, attention scores over the full L x L matrix, and the LM head for the last position only: the decoder takes num_logits_to_keep, which both our runtime and transformers.js set to 1); tools/bench/flops.ts.',
     '',
     '| visual tokens | prefill length | prefill ms | TTFT ms | prefill speedup | TTFT speedup | ideal (FLOPs) | achieved / ideal | KV cache MiB |',
     '|---|---|---|---|---|---|---|---|---|',

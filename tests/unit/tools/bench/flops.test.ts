@@ -21,6 +21,13 @@ test('prefill FLOPs = 2 x positions x every MatMul weight of the generated decod
   }
 });
 
+test('with num_logits_to_keep the LM head counts for the last position only', () => {
+  const lmHead = (length: number) => 2 * length * size.hiddenSize * size.vocabSize;
+  for (const length of [1, 50]) {
+    expect(prefillFlops(size, length) - prefillFlops({ ...size, logitsToKeepInput: true }, length)).toBe(lmHead(length) - lmHead(1));
+  }
+});
+
 test('KV cache bytes: keys and values, every layer, float32', () => {
   expect(kvCacheBytes(size, 10)).toBe(2 * 3 * 2 * 12 * 10 * 4);
 });
