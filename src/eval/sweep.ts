@@ -177,7 +177,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   return result;
 
   async function sweepModel(model: MaskLlava, variants: SweepVariant[]): Promise<void> {
-    const name = model.manifest.name;
+    // Two packages may share a manifest name (e.g. ablations); keep the figures apart.
+    let name = model.manifest.name;
+    for (let i = 2; name in result.encodeMs; i++) name = `${model.manifest.name} (${i})`;
     const ious: number[] = [];
     let proposals = 0;
     let encoded = 0;

@@ -76,8 +76,9 @@ try {
 
 /** Every in-browser measurement, in an order where each step's warm-up precedes its timing. */
 async function measure(page: Page) {
+  await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 120_000 });
+  // Each step below times minutes of work on a busy machine: no Playwright timeout.
   page.setDefaultTimeout(0);
-  await page.waitForFunction(() => document.title === 'ready');
   const modelUrl = '/bench-out/model/';
   console.error('loading (2 threads and 1 thread) ...');
   const load2 = await page.evaluate((u) => window.bench.load('t2', u, 2), modelUrl);
