@@ -45,6 +45,8 @@ export interface ExperimentResult {
   numThreads: number;
   /** Images and questions of the set that were used. */
   images: number;
+  /** Images in the whole set. */
+  setImages: number;
   questions: number;
   sweep: SweepResult;
   rows: SweepRow[];
@@ -77,6 +79,7 @@ export async function runExperiment(
       device: models[0]?.device ?? 'none',
       numThreads: models[0]?.numThreads ?? 0,
       images: items.length,
+      setImages: all.length,
       questions: items.reduce((n, it) => n + it.questions.length, 0),
       sweep,
       rows: summariseSweep(sweep.records),

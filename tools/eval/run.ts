@@ -72,11 +72,11 @@ function aims(result: ExperimentResult): string[] {
 
 function renderReport(result: ExperimentResult, browser: string, seconds: number): string {
   const command = ['npm run eval', ...(argv.length ? ['--', ...argv] : [])].join(' ');
-  const meanEncodeS = Object.values(result.sweep.encodeMs).reduce((a, b) => a + b, 0) / 1000;
+  const fullMin = (seconds / 60) * (result.setImages / result.images);
   const subset =
     opts.limit === undefined
       ? 'the whole set'
-      : `only the first ${result.images} images, via --limit ${opts.limit}: encoding with automatic mask generation takes ~${meanEncodeS.toFixed(0)} s per image across the ${result.sweep.maskQuality.length} models on this machine, so the whole set is a run of hours here; \`npm run eval\` without --limit runs it all`;
+      : `only the first ${result.images} of ${result.setImages} images, via --limit ${opts.limit}: at this run's pace the whole set would take about ${fullMin.toFixed(0)} min on this machine, mostly encoding with automatic mask generation once per image and model; \`npm run eval\` without --limit runs it all`;
   const missing = ABLATION_MODELS.filter((a) => !present.includes(a)).map((a) => `public/${a.manifest}`);
   const lines = [
     '# ShapesWorld results',
