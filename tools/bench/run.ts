@@ -205,6 +205,8 @@ function render(): string {
     '',
     'KV cache bytes = 2 (keys, values) x layers x KV heads x head dim x prefill length x 4 (float32).',
     '',
+    'Fixed per-call costs (ORT dispatch and kernel launches, KV-cache outputs, worker messages, the main-thread round trip) are not in the FLOP count, so short sequences fall short of the ideal ratio; at these model sizes they are a visible share of a 50-token prefill.',
+    '',
     '## Image encoding',
     '',
     `encode() on a 336x336 scene, median of ${report.encodes.length}: total ${ms(median(report.encodes.map((e) => e.totalMs)))} ms, of which image encoder ${ms(median(report.encodes.map((e) => e.encodeMs)))} ms and segmenter + automatic mask generation ${ms(median(report.encodes.map((e) => e.segmentMs)))} ms (${report.encodes[0]?.masks ?? 0} masks; the random-weight segmenter's masks are not meaningful, only its cost is).`,
