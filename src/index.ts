@@ -70,3 +70,24 @@ export {
 } from './client.ts';
 export type { AmgSettings, Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
 export { MODEL_CACHE_NAME, type FileProgressEvent, type FileSource } from './models/fetch.ts';
+
+// Experiments: token-budget sweeps over an evaluation set (the experiment page, `npm run eval`).
+export {
+  runSweep,
+  parseBudgets,
+  isCorrect,
+  type SweepOptions,
+  type SweepVariant,
+  type SweepItem,
+  type SweepQuestion,
+  type SweepBudget,
+  type SweepProgress,
+  type SweepRecord,
+  type SweepResult,
+  type MaskQuality,
+} from './eval/sweep.ts';
+export { runExperiment, type ExperimentConfig, type ExperimentModel, type ExperimentProgress, type ExperimentResult } from './eval/experiment.ts';
+export { loadEvalSet } from './eval/dataset.ts';
+export { summariseSweep, sweepTable, sweepCsv, type SweepRow, type Tally } from './eval/summary.ts';
+export { meanBestIoU, type BestIoU } from './eval/mask-quality.ts';
+export { lineChartSvg, type ChartSeries, type ChartOptions } from './eval/chart.ts';
