@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -21,6 +21,20 @@ function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * Removes the apps of other tarballs (about 500 MB each) left by earlier runs. One touched in the
+ * last hour may be serving a concurrent run from another worktree, so it stays until later.
+ */
+function removeStaleApps(keep: string): void {
+  const cutoff = Date.now() - 3_600_000;
+  for (const name of readdirSync(tmpdir())) {
+    const dir = join(tmpdir(), name);
+    if (!name.startsWith('mask-llava-consumer-') || dir === keep) continue;
+    const mtime = statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Infinity;
+    if (mtime < cutoff) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Packs, installs and builds the app once per tarball content (both browser projects reuse it). */
 function buildApp(): string {
   run('npm', ['run', 'build'], repo);
@@ -31,7 +45,13 @@ function buildApp(): string {
   const tarball = join(packDir, packed!.filename);
   const key = createHash('sha256').update(readFileSync(tarball)).update(readFileSync(join(appSource, 'main.ts'))).digest('hex').slice(0, 12);
   const app = join(tmpdir(), `mask-llava-consumer-${key}`);
-  if (existsSync(join(app, 'dist/index.html'))) return app;
+  removeStaleApps(app);
+  if (existsSync(join(app, 'dist/index.html'))) {
+    // Marks the cached app as in use for removeStaleApps in other runs.
+    const now = new Date();
+    utimesSync(app, now, now);
+    return app;
+  }
 
   rmSync(app, { recursive: true, force: true });
   cpSync(appSource, app, { recursive: true });
