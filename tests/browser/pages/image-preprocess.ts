@@ -6,6 +6,7 @@ import { CLIPImageProcessor, RawImage, SamImageProcessor, env } from '@huggingfa
 import { decodeImage, type ImageInput } from '../../../src/image/decode.ts';
 import { preprocessForEncoder, preprocessForSegmenter } from '../../../src/image/preprocess.ts';
 import type { ResampleMode } from '../../../src/models/manifest.ts';
+import { CLIP_MEAN, CLIP_STD, clipPreprocessorConfig, SAM_MEAN, SAM_STD } from '../../../tools/fixtures/preprocessor-config.ts';
 
 env.allowRemoteModels = false;
 env.allowLocalModels = false;
@@ -26,11 +27,6 @@ function synthetic(width: number, height: number): Uint8ClampedArray {
   return data;
 }
 
-const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
-const CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
-const SAM_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
-const SAM_STD: [number, number, number] = [0.229, 0.224, 0.225];
-
 function compare(ours: Float32Array, theirs: Float32Array, oursDims: number[], theirsDims: number[]) {
   let max = 0;
   let sum = 0;
@@ -45,21 +41,7 @@ function compare(ours: Float32Array, theirs: Float32Array, oursDims: number[], t
 /** CLIPImageProcessor (LLaVA-1.5's: shortest edge 336, bicubic, center crop 336) vs preprocessForEncoder. */
 async function compareEncoder(width: number, height: number, resample: ResampleMode) {
   const data = synthetic(width, height);
-  // A preprocessor_config.json as the Hub ships it (some keys are missing from transformers.js's type).
-  const config = {
-    do_resize: true,
-    size: { shortest_edge: 336 },
-    resample: 3,
-    do_center_crop: true,
-    crop_size: { height: 336, width: 336 },
-    do_rescale: true,
-    rescale_factor: 1 / 255,
-    do_normalize: true,
-    image_mean: CLIP_MEAN,
-    image_std: CLIP_STD,
-    do_convert_rgb: true,
-  };
-  const processor = new CLIPImageProcessor(config);
+  const processor = new CLIPImageProcessor(clipPreprocessorConfig(336));
   const theirs = (await processor(new RawImage(data, width, height, 4))).pixel_values;
   const ours = preprocessForEncoder(
     { width, height, data },

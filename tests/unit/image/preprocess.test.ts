@@ -4,20 +4,19 @@ import { InvalidArgumentError } from '../../../src/errors.ts';
 import type { RGBAImage } from '../../../src/image/decode.ts';
 import { preprocessForEncoder, preprocessForSegmenter } from '../../../src/image/preprocess.ts';
 import type { EncoderPreprocess, ResampleMode, SegmenterPreprocess } from '../../../src/models/manifest.ts';
+import { CLIP_MEAN, CLIP_STD, SAM_MEAN, SAM_STD } from '../../../tools/fixtures/preprocessor-config.ts';
 import { maxAbsDiff } from '../reference.ts';
 
-const MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
-const STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
 const clip = (resample: ResampleMode, mode: 'crop' | 'pad' = 'crop'): EncoderPreprocess => ({
   shortestEdge: 8,
   cropSize: [8, 8],
   mode,
   rescaleFactor: 1 / 255,
-  mean: MEAN,
-  std: STD,
+  mean: CLIP_MEAN,
+  std: CLIP_STD,
   resample,
 });
-const sam: SegmenterPreprocess = { longestEdge: 16, padSize: 16, rescaleFactor: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const sam: SegmenterPreprocess = { longestEdge: 16, padSize: 16, rescaleFactor: 1 / 255, mean: SAM_MEAN, std: SAM_STD };
 
 /** An image whose pixel (x, y) has R = x, G = y, B = 100. */
 function coords(width: number, height: number): RGBAImage {
@@ -27,7 +26,7 @@ function coords(width: number, height: number): RGBAImage {
 }
 
 /** Channel c of CHW pixel values at (x, y), un-normalised back to 0..255. */
-function level(data: Float32Array, w: number, h: number, c: number, x: number, y: number, mean = MEAN, std = STD): number {
+function level(data: Float32Array, w: number, h: number, c: number, x: number, y: number, mean = CLIP_MEAN, std = CLIP_STD): number {
   return (data[c * w * h + y * w + x]! * std[c]! + mean[c]!) * 255;
 }
 
@@ -38,7 +37,7 @@ describe('preprocessForEncoder', () => {
       const { data, dims } = preprocessForEncoder(img, clip(mode));
       expect(dims).toEqual([1, 3, 8, 8]);
       const expected: number[] = [];
-      for (let c = 0; c < 3; c++) for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) expected.push(([x, y, 100][c]! / 255 - MEAN[c]!) / STD[c]!);
+      for (let c = 0; c < 3; c++) for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) expected.push(([x, y, 100][c]! / 255 - CLIP_MEAN[c]!) / CLIP_STD[c]!);
       expect(maxAbsDiff(data, expected)).toBeLessThan(1e-6);
     }
   });
@@ -70,7 +69,7 @@ describe('preprocessForEncoder', () => {
         const img = { width: w, height: h, data: new Uint8ClampedArray(w * h * 4).fill(200) };
         const { data } = preprocessForEncoder(img, clip(mode));
         for (let c = 0; c < 3; c++) {
-          const v = (200 / 255 - MEAN[c]!) / STD[c]!;
+          const v = (200 / 255 - CLIP_MEAN[c]!) / CLIP_STD[c]!;
           expect(maxAbsDiff(data.subarray(c * 64, (c + 1) * 64), new Array(64).fill(v))).toBeLessThan(1e-4);
         }
       }),
@@ -83,7 +82,7 @@ describe('preprocessForEncoder', () => {
     expect(placement).toEqual({ scaleX: 0.5, scaleY: 0.5, left: 0, top: -2 });
     for (let y = 0; y < 8; y++) {
       const inside = y >= 2 && y < 6;
-      expect(data[y * 8 + 3]).toBeCloseTo(inside ? (1 - MEAN[0]) / STD[0] : 0, 5);
+      expect(data[y * 8 + 3]).toBeCloseTo(inside ? (1 - CLIP_MEAN[0]) / CLIP_STD[0] : 0, 5);
     }
   });
 
