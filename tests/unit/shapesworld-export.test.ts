@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ModelManifest } from '../../src/models/manifest.ts';
 import { parseManifest } from '../../src/models/parse.ts';
+import { argmax } from '../../src/worker/sampling.ts';
 
 // The shipped ShapesWorld package, run with onnxruntime-web (wasm) in node, must reproduce the
 // PyTorch reference outputs that training/export.py wrote for one sample.
@@ -60,12 +61,6 @@ function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(Number(a[i]) - Number(b[i])) / (1 + Math.abs(Number(b[i]))));
   return m;
-}
-
-function argmax(a: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if ((a[i] ?? -Infinity) > (a[best] ?? -Infinity)) best = i;
-  return best;
 }
 
 const sessions = new Map<string, ort.InferenceSession>();
