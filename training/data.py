@@ -6,6 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .composition import coverage
 from .shapesworld import COLOR_NAMES, MASK_SIZE, MAX_OBJECTS, SCENE_SIZE, SHAPES, Scene, generate_scene
 
 # Seed ranges: training stages and the shipped evaluation set / samples never share a scene.
@@ -49,11 +50,22 @@ def encoder_batch(seeds: list[int]) -> dict[str, torch.Tensor]:
             shp[b, 1 + SHAPES.index(o.shape)] += frac
     col[:, 0] = 1 - col[:, 1:].sum(1)
     shp[:, 0] = 1 - shp[:, 1:].sum(1)
+    # Object tokens: each object's patch-coverage weights (normalised as poolMask does) and labels.
+    weights = np.zeros((len(scenes), MAX_OBJECTS, GRID * GRID), np.float32)
+    labels = np.full((len(scenes), MAX_OBJECTS, 2), -100, np.int64)
+    for b, sc in enumerate(scenes):
+        for k, (o, m) in enumerate(zip(sc.objects, sc.masks())):
+            cov = coverage(torch.from_numpy(m), GRID, GRID).reshape(-1).numpy()
+            if cov.sum() > 0:
+                weights[b, k] = cov / cov.sum()
+                labels[b, k] = (COLOR_NAMES.index(o.color), SHAPES.index(o.shape))
     return {
         'pixels': pixel_values(images),
         'color': torch.from_numpy(col),
         'shape': torch.from_numpy(shp),
         'counts': torch.tensor([counts(s) for s in scenes]),
+        'obj_weights': torch.from_numpy(weights),
+        'obj_labels': torch.from_numpy(labels),
     }
 
 

@@ -1,6 +1,6 @@
 """The four networks of the ShapesWorld Mask-LLaVA, written so that they export cleanly to ONNX.
 
-- `ViT`: pre-norm ViT with CLS and learned position embeddings -> hidden states [1, 1+N, D].
+- `ViT`: pre-norm ViT with CLS, learned position embeddings and colour-affinity patch features -> hidden states [1, 1+N, D].
 - `SegVisionEncoder` + `PromptMaskDecoder`: a small promptable segmenter in SAM's two-stage form.
 - `Projector`: LLaVA's two-layer GELU MLP, D -> H.
 - `DecoderLM`: a small RoPE decoder with a KV cache in transformers.js's merged-decoder layout.
@@ -69,20 +69,61 @@ class ViTBlock(nn.Module):
         return x + self.mlp(self.n2(x))
 
 
+class ColourAffinity(nn.Module):
+    """Per 16-px patch, the local silhouettes of its colour: for 4 anchor pixels in the patch, the
+    colour affinity exp(-|c - c_anchor|^2 / tau) of a 15x15 window of the 4x-downsampled image
+    (+-28 px), read by a small CNN. A ViT or CNN on raw pixels learned colour but not shape in our
+    CPU budget; shape from a silhouette is learned in a few dozen steps, and colour grouping turns
+    the image into silhouettes without learning.
+    """
+
+    def __init__(self, dim: int, win: int = 15, tau: float = 0.05) -> None:
+        super().__init__()
+        self.win, self.tau = win, tau
+        onehot = torch.eye(win * win).reshape(win * win, 1, win, win)
+        self.register_buffer('unfold', onehot.repeat(3, 1, 1, 1))  # window read-out as a grouped conv
+        c = win // 2
+        self.anchors = [(c + dy) * win + c + dx for dy in (-1, 1) for dx in (-1, 1)]
+        def conv(i: int, o: int, stride: int) -> list[nn.Module]:
+            return [nn.Conv2d(i, o, 3, stride, 1), nn.BatchNorm2d(o), nn.ReLU()]
+        self.cnn = nn.Sequential(*conv(4, 16, 1), *conv(16, 32, 2), *conv(32, 64, 2))
+        self.out = nn.Linear(128, dim)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """[B,3,S,S] -> [B, (S/16)^2, dim]."""
+        b = pixel_values.shape[0]
+        img = F.avg_pool2d(pixel_values, 4)
+        # window centres at 4k+2 of the downsampled image = the patch centres
+        img = F.pad(img, (5, 6, 5, 6), mode='replicate')
+        w = F.conv2d(img, self.unfold, stride=4, groups=3)
+        n = w.shape[-1] * w.shape[-2]
+        w = w.reshape(b, 3, self.win * self.win, n)
+        anchor = w[:, :, self.anchors]
+        d2 = ((w[:, :, None] - anchor[:, :, :, None]) ** 2).sum(1)
+        a = torch.exp(-d2 / self.tau).permute(0, 3, 1, 2).reshape(b * n, 4, self.win, self.win)
+        f = self.cnn(a)
+        f = torch.cat([f.mean((2, 3)), f.amax((2, 3))], 1)
+        return self.out(f).reshape(b, n, -1)
+
+
 class ViT(nn.Module):
-    """Image encoder: pixel_values [B,3,S,S] -> last_hidden_state [B, 1+N, D] (CLS first)."""
+    """Image encoder: pixel_values [B,3,S,S] -> last_hidden_state [B, 1+N, D] (CLS first).
+
+    Patch tokens = linear 16-px patch embedding + the patch's colour-affinity features.
+    """
 
     def __init__(self, size: int = 192, patch: int = 16, dim: int = 128, depth: int = 4, heads: int = 4) -> None:
         super().__init__()
         self.grid = size // patch
         self.embed = nn.Conv2d(3, dim, patch, patch)
+        self.affinity = ColourAffinity(dim)
         self.cls = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos = nn.Parameter(torch.randn(1, 1 + self.grid ** 2, dim) * 0.02)
         self.blocks = nn.ModuleList([ViTBlock(dim, heads) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        x = self.embed(pixel_values).flatten(2).transpose(1, 2)
+        x = self.embed(pixel_values).flatten(2).transpose(1, 2) + self.affinity(pixel_values)
         x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], 1) + self.pos
         for blk in self.blocks:
             x = blk(x)

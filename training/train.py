@@ -66,6 +66,8 @@ class EncoderHeads(nn.Module):
         self.shape = nn.Linear(d, 1 + len(SHAPES))
         self.xy = nn.Linear(d, 2)
         self.counts = nn.Linear(d, N_COUNT_HEADS * 9)
+        self.obj_color = nn.Linear(d, len(COLOR_NAMES))
+        self.obj_shape = nn.Linear(d, len(SHAPES))
 
 
 def train_encoder(args: argparse.Namespace) -> None:
@@ -89,15 +91,24 @@ def train_encoder(args: argparse.Namespace) -> None:
         lxy = F.mse_loss(heads.xy(patches), xy_t[None].expand(patches.shape[0], -1, -1)) * 10
         cnt_logits = heads.counts(cls).reshape(-1, N_COUNT_HEADS, 9)
         lcnt = F.cross_entropy(cnt_logits.reshape(-1, 9), b['counts'].clamp(max=8).reshape(-1))
-        loss = lc + ls + lxy + lcnt
+        # Mask-pooled object tokens (as the runtime composes them) must show colour and shape.
+        objs = b['obj_weights'] @ patches
+        lab = b['obj_labels']
+        loc = F.cross_entropy(heads.obj_color(objs).reshape(-1, len(COLOR_NAMES)), lab[..., 0].reshape(-1), ignore_index=-100)
+        shp_logits = heads.obj_shape(objs).reshape(-1, len(SHAPES))
+        los = F.cross_entropy(shp_logits, lab[..., 1].reshape(-1), ignore_index=-100)
+        loss = lc + ls + lxy + lcnt + loc + los
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if step % 20 == 0 or step == args.steps - 1:
             acc = (cnt_logits.argmax(-1) == b['counts'].clamp(max=8)).float().mean()
+            real = lab[..., 1].reshape(-1) >= 0
+            sacc = (shp_logits.argmax(-1)[real] == lab[..., 1].reshape(-1)[real]).float().mean()
             log('encoder', f'step {step} loss {loss.item():.3f} col {lc.item():.3f} shp {ls.item():.3f} '
-                f'xy {lxy.item():.4f} cnt {lcnt.item():.3f} cnt_acc {acc.item():.3f} ({time.time() - t0:.0f}s)')
+                f'xy {lxy.item():.4f} cnt {lcnt.item():.3f} cnt_acc {acc.item():.3f} '
+                f'obj col {loc.item():.3f} shp {los.item():.3f} shp_acc {sacc.item():.3f} ({time.time() - t0:.0f}s)')
     torch.save(vit.state_dict(), f'{OUT}/encoder.pt')
     log('encoder', f'done in {time.time() - t0:.0f}s')
 

@@ -22,7 +22,7 @@ mkdir -p "$OUT"
 if [ "${SW_QUICK:-0}" = 1 ]; then
   ENC=(--steps 20 --batch 8) SEG=(--steps 20) FEAT=(--scenes 256) LLM=(--steps 40) ABL=(--steps 20)
 else
-  ENC=(--steps 400) SEG=(--steps 800 --prompts 12) FEAT=(--scenes 6000) LLM=(--steps 2000 --minutes 22)
+  ENC=(--steps 900 --batch 24 --lr 2e-3) SEG=(--steps 800 --prompts 12) FEAT=(--scenes 6000) LLM=(--steps 2000 --minutes 22)
   ABL=(--steps 2000 --minutes 20)
 fi
 T0=$(date +%s)
