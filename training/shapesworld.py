@@ -180,7 +180,7 @@ def question_exist(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
     form = rng.random()
     if form < 0.7:
         if rng.random() < 0.5:
-            c, s = list(present)[int(rng.integers(len(present)))]
+            c, s = sorted(present)[int(rng.integers(len(present)))]
             return _q(f'Is there a {c} {s}?', 'yes', 'exist')
         absent = [(c, s) for c in COLOR_NAMES for s in SHAPES if (c, s) not in present]
         near = [(c, s) for c, s in absent if any(c == pc or s == ps for pc, ps in present)]

@@ -9,7 +9,7 @@ import { accuracy, type SweepRow } from '../../src/eval/summary.ts';
 // A wrong pooling order, a norm-scaling slip or objects in the wrong slots loses exactly what the
 // object tokens add: the colour/shape questions. Decoding is greedy and the scenes fixed, so the
 // outcome is deterministic; the thresholds leave a margin below today's 20-scene numbers
-// (57: 56/80 overall; object-first at 9, i.e. CLS + the objects and almost no patches: 48/64
+// (57: 55/80 overall; object-first at 9, i.e. CLS + the objects and almost no patches: ~48/64
 // non-position; 15: 29 vs 20 of 41 attribute + count questions; mask IoU 0.67). Pooling every
 // object from the mirrored mask (a composition bug) passes at 57 but drops object-first at 9 to 33/64.
 const SCENES = 20;
