@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { MAIN_MODEL, SHAPESWORLD_EVAL } from '../../src/eval/catalog.ts';
 import type { ExperimentResult } from '../../src/eval/experiment.ts';
-import { accuracy, type SweepRow } from '../../src/eval/summary.ts';
+import { accuracy, type SweepRow, type Tally } from '../../src/eval/summary.ts';
 
 // Semantic checks on the trained ShapesWorld model and its shipped evaluation set, through the
 // whole SDK (AMG masks, planner, composition, LLM). On the whole set the model answers ~70% at
@@ -14,7 +14,8 @@ import { accuracy, type SweepRow } from '../../src/eval/summary.ts';
 // object from the mirrored mask (a composition bug) passes at 57 but drops object-first at 9 to 33/64.
 const SCENES = 20;
 
-function correctOf(row: SweepRow, types: string[]): { correct: number; total: number } {
+/** The tallies of several question types added up. */
+function correctOf(row: SweepRow, types: string[]): Tally {
   return types.reduce((s, t) => ({ correct: s.correct + (row.byType[t]?.correct ?? 0), total: s.total + (row.byType[t]?.total ?? 0) }), { correct: 0, total: 0 });
 }
 
