@@ -1,5 +1,8 @@
 // A test that skips in CI does not run at all: fail the job if any unit or browser test skipped.
+import console from 'node:console';
 import { readFileSync } from 'node:fs';
+import process from 'node:process';
+import { URL } from 'node:url';
 
 const read = (path) => JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
 const unit = read('test-results/unit.json');

@@ -4,7 +4,7 @@
  * can reject most pairs without touching the bits.
  */
 import { InvalidArgumentError } from '../errors.ts';
-import { checkInteger, checkLength } from '../validate.ts';
+import { checkNumber, checkInteger, checkLength } from '../validate.ts';
 
 /** A bit-packed square binary mask with its bounding box, area and confidence score. */
 export interface BitMask {
@@ -25,6 +25,25 @@ export function maskWords(size: number): number {
   return (size * size + 31) >>> 5;
 }
 
+/** Throws InvalidArgumentError unless `value` looks like a {@link BitMask} (masks from users' own code). */
+export function checkMask(name: string, value: unknown): asserts value is BitMask {
+  const m = value as Partial<BitMask> | null;
+  if (typeof m !== 'object' || m === null || !(m.bits instanceof Uint32Array) || !Array.isArray(m.bbox) || typeof m.area !== 'number') {
+    throw new InvalidArgumentError(`${name} is not a BitMask (got ${value === null ? 'null' : typeof value}); build masks with maskFromDense or maskFromBits`);
+  }
+}
+
+/** Throws InvalidArgumentError unless `masks` is an array of {@link BitMask}s. */
+export function checkMasks(masks: readonly BitMask[]): void {
+  if (!Array.isArray(masks)) throw new InvalidArgumentError(`masks must be an array of BitMasks, got ${masks === null ? 'null' : typeof masks}`);
+  masks.forEach((m, i) => checkMask(`masks[${i}]`, m));
+}
+
+/** Throws InvalidArgumentError for a NaN threshold, which would make every mask empty. */
+function checkThreshold(threshold: number): void {
+  if (Number.isNaN(threshold)) throw new InvalidArgumentError('threshold must be a number, got NaN; pass 0 for logits');
+}
+
 /**
  * Builds a mask from its packed bits, computing bbox and area. `bits` is used as is (not copied);
  * this is how masks are rebuilt after crossing the worker boundary.
@@ -32,6 +51,12 @@ export function maskWords(size: number): number {
 export function maskFromBits(bits: Uint32Array, size: number, score: number): BitMask {
   checkInteger('size', size, 1);
   checkLength('bits', bits.length, maskWords(size), 'ceil(size*size/32)');
+  checkNumber('score', score);
+  const n = size * size;
+  // Padding bits of the last word are not pixels: set, they would count in IoU (and push it over 1).
+  if (n & 31 && bits[bits.length - 1]! >>> (n & 31)) {
+    throw new InvalidArgumentError(`bits has bits beyond size*size = ${n} set; the last word's bits from ${n & 31} up must be 0`);
+  }
   let x0 = size;
   let y0 = size;
   let x1 = 0;
@@ -59,6 +84,8 @@ export function maskFromBits(bits: Uint32Array, size: number, score: number): Bi
 export function maskFromDense(values: ArrayLike<number>, size: number, score: number, threshold = 0): BitMask {
   checkInteger('size', size, 1);
   checkLength('values', values.length, size * size, 'size*size');
+  checkNumber('score', score);
+  checkThreshold(threshold);
   const bits = new Uint32Array(maskWords(size));
   for (let i = 0; i < size * size; i++) {
     if (values[i]! > threshold) bits[i >>> 5]! |= 1 << (i & 31);
@@ -91,7 +118,8 @@ export function resampleToMask(
   checkInteger('height', height, 1);
   checkInteger('size', size, 1);
   checkLength('values', values.length, width * height, 'width*height');
-  if (Number.isNaN(threshold)) throw new InvalidArgumentError('threshold must be a number, got NaN; pass 0 for logits');
+  checkNumber('score', score);
+  checkThreshold(threshold);
   const bits = new Uint32Array(maskWords(size));
   const sx = width / size;
   const sy = height / size;

@@ -1,6 +1,6 @@
 /** Intersection-over-union of bit-packed masks. */
 import { DimensionError } from '../errors.ts';
-import type { BitMask } from './bitmask.ts';
+import { type BitMask, checkMask } from './bitmask.ts';
 
 /** Number of set bits in a 32-bit word (SWAR popcount). */
 export function popcount32(v: number): number {
@@ -43,6 +43,8 @@ export function maskIntersection(a: BitMask, b: BitMask, stopAbove = Infinity): 
  * have IoU 0 (they share no object). Throws DimensionError when the resolutions differ.
  */
 export function maskIoU(a: BitMask, b: BitMask): number {
+  checkMask('a', a);
+  checkMask('b', b);
   if (a.size !== b.size) {
     throw new DimensionError(`masks have different resolutions (${a.size} and ${b.size}); resample both to the same size`, {
       a: a.size,

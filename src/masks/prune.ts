@@ -1,6 +1,7 @@
 /** Greedy IoU-based mask pruning (docs/composition.md, "Mask pruning"). */
 import { DimensionError, InvalidArgumentError } from '../errors.ts';
-import type { BitMask } from './bitmask.ts';
+import { checkNumber } from '../validate.ts';
+import { type BitMask, checkMasks } from './bitmask.ts';
 import { maskIntersection } from './iou.ts';
 
 /** Options of {@link pruneMasks}. */
@@ -41,10 +42,13 @@ export function pruneMasks(masks: readonly BitMask[], opts: PruneOptions = {}): 
   if (!(maxCount >= 0) || (maxCount !== Infinity && !Number.isInteger(maxCount))) {
     throw new InvalidArgumentError(`maxCount must be an integer >= 0 or Infinity, got ${String(maxCount)}`, { maxCount });
   }
+  checkMasks(masks);
   const n = masks.length;
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     order[i] = i;
+    // A NaN score makes the sort comparator inconsistent, so the kept order would be arbitrary.
+    checkNumber(`masks[${i}].score`, masks[i]!.score);
     if (masks[i]!.size !== masks[0]!.size) {
       throw new DimensionError(`mask ${i} has resolution ${masks[i]!.size} but mask 0 has ${masks[0]!.size}; pass masks of one size`);
     }

@@ -4,10 +4,10 @@
  * kinds absent from the plan skipped.
  */
 import { DimensionError, InvalidArgumentError } from '../errors.ts';
-import type { BitMask } from '../masks/bitmask.ts';
+import { type BitMask, checkMasks } from '../masks/bitmask.ts';
 import { maskCoverage } from '../masks/coverage.ts';
 import { checkInteger, checkLength } from '../validate.ts';
-import { type NormScaleMode, normScaleToken, patchStatistics } from './norm-scale.ts';
+import { checkNormMode, type NormScaleMode, normScaleToken, patchStatistics } from './norm-scale.ts';
 import type { TokenPlan } from './plan.ts';
 import { poolMask } from './pool-mask.ts';
 import { poolPatches } from './pool.ts';
@@ -45,6 +45,8 @@ export function composeVisualTokens(
   checkInteger('grid[1]', gw, 1);
   checkInteger('dim', dim, 1);
   checkLength('hidden', hidden.length, (1 + gh * gw) * dim, '(1 + grid[0]*grid[1])*dim');
+  checkNormMode(normMode);
+  checkMasks(masks);
   const [ph, pw] = plan.grid;
   if (plan.maskIds.length !== plan.objects || plan.total !== plan.cls + ph * pw + plan.objects) {
     throw new InvalidArgumentError('plan is inconsistent (total, grid, objects, maskIds disagree); pass a plan from planImage');

@@ -44,14 +44,19 @@ export function normScale(tokens: Float32Array, dim: number, stats: PatchStatist
   if (tokens.length % dim !== 0) {
     throw new DimensionError(`tokens has ${tokens.length} elements, not a multiple of dim = ${dim}; pass count*dim values`);
   }
-  if (mode !== 'per-image' && mode !== 'none') {
-    throw new InvalidArgumentError(`unknown norm-scale mode ${JSON.stringify(mode)}; pass 'per-image' or 'none'`);
-  }
+  checkNormMode(mode);
   const out = Float32Array.from(tokens);
   if (mode === 'per-image') {
     for (let o = 0; o < out.length; o += dim) normScaleToken(out, o, dim, stats);
   }
   return out;
+}
+
+/** Throws InvalidArgumentError unless `mode` is a {@link NormScaleMode}. */
+export function checkNormMode(mode: NormScaleMode): void {
+  if (mode !== 'per-image' && mode !== 'none') {
+    throw new InvalidArgumentError(`unknown norm-scale mode ${JSON.stringify(mode)}; pass 'per-image' or 'none'`);
+  }
 }
 
 /** Rescales the token at `out[offset .. offset+dim)` in place with the 'per-image' formula. */

@@ -2,7 +2,7 @@
 import { BudgetError, InvalidArgumentError } from '../errors.ts';
 import type { BitMask } from '../masks/bitmask.ts';
 import { pruneMasks } from '../masks/prune.ts';
-import { checkInteger } from '../validate.ts';
+import { checkInteger, describeValue } from '../validate.ts';
 
 /**
  * How a budget is split between kinds. 'balanced' (default) follows the paper's configs;
@@ -129,7 +129,7 @@ export function planTokens(opts: PlanTokensOptions): TokenSplit {
 
 function checkBudget(budget: number): void {
   if (!Number.isInteger(budget) || budget < 1) {
-    throw new BudgetError(`budget must be an integer >= 1, got ${String(budget)}; pass e.g. 57 (1 CLS + 36 patches + 20 objects)`, {
+    throw new BudgetError(`budget must be an integer >= 1, got ${describeValue(budget)}; pass e.g. 57 (1 CLS + 36 patches + 20 objects)`, {
       budget,
     });
   }

@@ -4,7 +4,7 @@
  * these to make the scaling visible; composition does not use them.
  */
 import { checkInteger, checkLength } from '../validate.ts';
-import { type NormScaleMode, normScaleToken, patchStatistics } from './norm-scale.ts';
+import { checkNormMode, type NormScaleMode, normScaleToken, patchStatistics } from './norm-scale.ts';
 
 /** Norms of one image's tokens. */
 export interface TokenNorms {
@@ -24,6 +24,7 @@ export function tokenNorms(hidden: Float32Array, gridCells: number, dim: number,
   checkInteger('gridCells', gridCells, 1);
   checkInteger('dim', dim, 1);
   checkLength('hidden', hidden.length, (1 + gridCells) * dim, '(1 + gridCells)*dim');
+  checkNormMode(mode);
   const cls = hidden.slice(0, dim);
   const norm = (v: Float32Array, offset: number): number => {
     let sq = 0;

@@ -41,7 +41,7 @@ export function argmax(values: ArrayLike<number>): number {
 /** Throws InvalidArgumentError unless temperature >= 0 and 0 < topP <= 1. */
 export function checkSampling(opts: SamplingOptions): void {
   if (!(opts.temperature >= 0) || !Number.isFinite(opts.temperature)) {
-    throw new InvalidArgumentError(`temperature must be a finite number >= 0, got ${String(opts.temperature)}; pass 0 for greedy decoding`, {
+    throw new InvalidArgumentError(`temperature must be a number >= 0, got ${String(opts.temperature)}; pass 0 for greedy decoding`, {
       temperature: opts.temperature,
     });
   }

@@ -68,6 +68,24 @@ describe('BitMask', () => {
     expect(() => maskFromBits(new Uint32Array(3), 8, 1)).toThrow(DimensionError);
     expect(() => resampleToMask([1, 2, 3], 2, 2, 4, 1)).toThrow(DimensionError);
   });
+
+  it('rejects bits set beyond size*size, which would push IoU above 1', () => {
+    // 5x5 = 25 pixels in one word: bits 25..31 are padding.
+    expect(() => maskFromBits(Uint32Array.of(0xffffffff), 5, 1)).toThrow(InvalidArgumentError);
+    expect(() => maskFromBits(Uint32Array.of(0xffffffff), 5, 1)).toThrow(/bits beyond size\*size = 25/);
+    expect(maskFromBits(Uint32Array.of(0x1ffffff), 5, 1).area).toBe(25);
+    expect(maskFromBits(Uint32Array.of(0xffffffff, 0xffffffff), 8, 1).area).toBe(64);
+  });
+
+  it('rejects scores and thresholds that are not numbers, which would break pruning order', () => {
+    for (const score of [NaN, '0.9' as unknown as number]) {
+      expect(() => maskFromBits(new Uint32Array(1), 4, score)).toThrow(InvalidArgumentError);
+      expect(() => maskFromDense(new Float32Array(16), 4, score)).toThrow(/score must be a number/);
+      expect(() => resampleToMask([1, 2, 3, 4], 2, 2, 4, score)).toThrow(InvalidArgumentError);
+    }
+    expect(() => maskFromDense(new Float32Array(16).fill(1), 4, 1, NaN)).toThrow(InvalidArgumentError);
+    expect(() => maskFromDense(new Float32Array(16).fill(1), 4, 1, NaN)).toThrow(/threshold must be a number, got NaN/);
+  });
 });
 
 describe('resampleToMask', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DimensionError } from '../../../src/errors.ts';
+import { DimensionError, InvalidArgumentError } from '../../../src/errors.ts';
 import { maskFromDense } from '../../../src/masks/bitmask.ts';
 import { maskIoU, popcount32 } from '../../../src/masks/iou.ts';
 import { denseMaskArb, refIoU } from '../reference.ts';
@@ -45,5 +45,11 @@ describe('maskIoU', () => {
     expect(() => maskIoU(maskFromDense(new Uint8Array(16).fill(1), 4, 1), maskFromDense(new Uint8Array(25).fill(1), 5, 1))).toThrow(
       DimensionError,
     );
+  });
+
+  it('rejects values that are not masks with a typed error, not a TypeError', () => {
+    const m = maskFromDense(new Uint8Array(16).fill(1), 4, 1);
+    expect(() => maskIoU(null as unknown as typeof m, m)).toThrow(InvalidArgumentError);
+    expect(() => maskIoU(m, { size: 4 } as unknown as typeof m)).toThrow(/b is not a BitMask.*maskFromDense/);
   });
 });

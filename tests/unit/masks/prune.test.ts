@@ -48,4 +48,12 @@ describe('pruneMasks', () => {
     expect(() => pruneMasks([m], { maxCount: -1 })).toThrow(InvalidArgumentError);
     expect(() => pruneMasks([m, maskFromDense(new Uint8Array(25).fill(1), 5, 1)])).toThrow(DimensionError);
   });
+
+  it('rejects non-arrays, non-masks and NaN scores with typed errors', () => {
+    const m = maskFromDense(new Uint8Array(16).fill(1), 4, 1);
+    expect(() => pruneMasks(null as unknown as [])).toThrow(InvalidArgumentError);
+    expect(() => pruneMasks([m, null as unknown as typeof m])).toThrow(/masks\[1\] is not a BitMask/);
+    expect(() => pruneMasks([m, { ...m, score: NaN }])).toThrow(InvalidArgumentError);
+    expect(() => pruneMasks([m, { ...m, score: NaN }])).toThrow(/masks\[1\]\.score must be a number/);
+  });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DimensionError, EmptyMaskError, InvalidArgumentError } from '../../../src/errors.ts';
 import { maskFromDense } from '../../../src/masks/bitmask.ts';
 import { TokenKind, composeVisualTokens } from '../../../src/tokens/layout.ts';
+import type { NormScaleMode } from '../../../src/tokens/norm-scale.ts';
 import { planImage } from '../../../src/tokens/plan.ts';
 import { denseMaskArb, featuresArb, refNormScale, refPool, refPoolMask, refStats } from '../reference.ts';
 
@@ -73,5 +74,16 @@ describe('composeVisualTokens', () => {
     expect(() => composeVisualTokens(hidden, [2, 2], 3, [], plan, 'none')).toThrow(DimensionError);
     const empty = maskFromDense(new Uint8Array(M * M), M, 1);
     expect(() => composeVisualTokens(hidden, [2, 2], 3, [empty], { ...plan, maskIds: [0] }, 'none')).toThrow(EmptyMaskError);
+  });
+
+  it('rejects an unknown norm-scale mode and masks that are not an array of masks', () => {
+    const hidden = new Float32Array((1 + 4) * 3).fill(1);
+    const full = maskFromDense(new Uint8Array(M * M).fill(1), M, 1);
+    const plan = planImage([full], [2, 2], { budget: 6 });
+    const mode = 'per_image' as NormScaleMode;
+    expect(() => composeVisualTokens(hidden, [2, 2], 3, [full], plan, mode)).toThrow(InvalidArgumentError);
+    expect(() => composeVisualTokens(hidden, [2, 2], 3, [full], plan, mode)).toThrow(/unknown norm-scale mode "per_image"/);
+    expect(() => composeVisualTokens(hidden, [2, 2], 3, null as unknown as [], plan, 'none')).toThrow(InvalidArgumentError);
+    expect(() => composeVisualTokens(hidden, [2, 2], 3, [null as unknown as typeof full], plan, 'none')).toThrow(/masks\[0\] is not a BitMask/);
   });
 });

@@ -94,6 +94,8 @@ describe('planTokens', () => {
       expect(() => planTokens({ budget, availableMasks: 3, grid: [24, 24] })).toThrow(BudgetError);
       expect(() => planTokens({ budget, availableMasks: 3, grid: [24, 24] })).toThrow(/integer >= 1.*pass e\.g\. 57/);
     }
+    // A string reads as a string, not as the number it spells.
+    expect(() => planTokens({ budget: '57' as unknown as number, availableMasks: 3, grid: [24, 24] })).toThrow('got "57" (a string)');
     expect(() => planTokens({ budget: 5, availableMasks: -1, grid: [24, 24] })).toThrow(InvalidArgumentError);
     expect(() => planTokens({ budget: 5, availableMasks: 1, grid: [0, 24] })).toThrow(InvalidArgumentError);
     expect(() => planTokens({ budget: 5, availableMasks: 1, grid: [24, 24], policy: 'greedy' as PlanPolicy })).toThrow(InvalidArgumentError);
