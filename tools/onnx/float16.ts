@@ -21,16 +21,17 @@ export interface Float16Options {
 export function toFloat16(bytes: Uint8Array, { keepIoTypes = false }: Float16Options = {}): Uint8Array {
   const model = decodeModel(bytes);
   const graph = model.graph;
-  if (!graph) throw new Error('model has no graph');
+  if (!graph?.node || !graph.initializer || !graph.input || !graph.output) throw new Error('model has no graph');
+  const nodes = graph.node;
   for (const t of graph.initializer) {
     if (t.dataType !== ElemType.float32) continue;
     const half = toHalfArray(floatData(t));
     t.dataType = ElemType.float16;
     t.rawData = new Uint8Array(half.buffer);
   }
-  for (const node of graph.node) {
+  for (const node of nodes) {
     if (node.opType !== 'Cast') continue;
-    for (const a of node.attribute) if (a.name === 'to' && Number(a.i) === ElemType.float32) a.i = ElemType.float16;
+    for (const a of node.attribute ?? []) if (a.name === 'to' && Number(a.i) === ElemType.float32) a.i = ElemType.float16;
   }
   const isFloat = (v: { type?: { tensorType?: { elemType?: number | null } | null } | null }) => v.type?.tensorType?.elemType === ElemType.float32;
   const setHalf = (v: { type?: { tensorType?: { elemType?: number | null } | null } | null }) => {
@@ -47,7 +48,7 @@ export function toFloat16(bytes: Uint8Array, { keepIoTypes = false }: Float16Opt
       continue;
     }
     const name = input.name as string;
-    rename(name, `${name}_fp16`, graph.node);
+    rename(name, `${name}_fp16`, nodes);
     before.push(cast(name, `${name}_fp16`, ElemType.float16));
   }
   for (const output of graph.output.filter(isFloat)) {
@@ -56,11 +57,11 @@ export function toFloat16(bytes: Uint8Array, { keepIoTypes = false }: Float16Opt
       continue;
     }
     const name = output.name as string;
-    for (const n of graph.node) n.output = (n.output ?? []).map((o) => (o === name ? `${name}_fp16` : o));
-    rename(name, `${name}_fp16`, graph.node);
+    for (const n of nodes) n.output = (n.output ?? []).map((o) => (o === name ? `${name}_fp16` : o));
+    rename(name, `${name}_fp16`, nodes);
     after.push(cast(`${name}_fp16`, name, ElemType.float32));
   }
-  graph.node = [...before, ...graph.node, ...after];
+  graph.node = [...before, ...nodes, ...after];
   return encodeModel(model);
 }
 

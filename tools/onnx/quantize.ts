@@ -45,14 +45,13 @@ interface Rewriter {
 
 function rewriter(bytes: Uint8Array): Rewriter {
   const model = decodeModel(bytes);
-  if (!model.graph) throw new Error('model has no graph');
-  return { model, initializers: new Map(model.graph.initializer.map((t) => [t.name as string, t])), drop: new Set() };
+  return { model, initializers: new Map((model.graph?.initializer ?? []).map((t) => [t.name as string, t])), drop: new Set() };
 }
 
 function finish(r: Rewriter, nodes: Node[], added: Tensor[]): Uint8Array {
   const graph = r.model.graph as NonNullable<Model['graph']>;
   graph.node = nodes;
-  graph.initializer = [...graph.initializer.filter((t) => !r.drop.has(t.name as string)), ...added];
+  graph.initializer = [...(graph.initializer ?? []).filter((t) => !r.drop.has(t.name as string)), ...added];
   return encodeModel(r.model);
 }
 

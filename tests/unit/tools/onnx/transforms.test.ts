@@ -35,7 +35,7 @@ async function run(bytes: Uint8Array, half = false, externalData?: { path: strin
 }
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
-const ops = (bytes: Uint8Array) => decodeModel(bytes).graph?.node.map((n) => n.opType) ?? [];
+const ops = (bytes: Uint8Array) => decodeModel(bytes).graph?.node?.map((n) => n.opType) ?? [];
 const scale = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
 /** RMS of the error relative to the RMS of the reference: ~0.1 for 4-bit blocks, ~1 for a wrong layout. */
 const relError = (a: Float32Array, ref: Float32Array) => scale(a.map((v, i) => v - (ref[i] as number))) / scale(ref);
