@@ -12,12 +12,21 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: 'test-results/browser.json' }]],
   outputDir: 'test-results/artifacts',
   use: { baseURL: `http://localhost:${port}` },
-  webServer: {
-    command: `npx vite --port ${port} --strictPort`,
-    url: `http://localhost:${port}/tests/browser/pages/blank.html`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
-  },
+  webServer: [
+    {
+      command: `npx vite --port ${port} --strictPort`,
+      url: `http://localhost:${port}/tests/browser/pages/blank.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    {
+      // The Hub-layout fixtures under the Hub's URL pattern (tests/browser/hub-mirror.ts, hubMirrorUrl()).
+      command: `npx tsx tests/browser/hub-mirror.ts ${port + 100}`,
+      url: `http://localhost:${port + 100}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+  ],
   projects: [
     {
       // No WebGPU flag: requestAdapter() returns null, so this exercises the WASM fallback.
