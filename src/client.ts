@@ -4,6 +4,7 @@
  * the visual tokens synchronously, and `generate()` streams the answer.
  */
 import * as Comlink from 'comlink';
+import { Channel } from './channel.ts';
 import { DisposedError, InvalidArgumentError, ReleasedError, WorkerCrashedError } from './errors.ts';
 import { type DecodeOptions, type ImageInput, type RGBAImage, decodeImage } from './image/decode.ts';
 import type { BitMask } from './masks/bitmask.ts';
@@ -257,7 +258,7 @@ export class MaskLlava {
   }
 
   /**
-   * Encodes an image once: decoding and preprocessing on this thread, then in the worker the image
+   * Encodes an image once: decoding on this thread, then in the worker preprocessing, the image
    * encoder (features stay there) and the segmenter with automatic mask generation (or `boxes`).
    */
   async encode(image: ImageInput, options: EncodeOptions = {}): Promise<EncodedImage> {
@@ -312,55 +313,23 @@ export class MaskLlava {
    * place of its single image placeholder.
    */
   generate(image: EncodedImage, prompt: string, options: GenerateOptions = {}): Generation {
-    const queue: string[] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    let failure: Error | undefined;
     const callId = nextCallId++;
-    const sink = Comlink.proxy({
-      text: (delta: string) => {
-        queue.push(delta);
-        wake?.();
-      },
-    });
+    const channel = new Channel<string>();
+    const sink = Comlink.proxy({ text: (delta: string) => channel.push(delta) });
     const result = (async () => {
       const { host, req } = await this.#request(image, prompt, options);
       return host.call((remote) => remote.generate(callId, req, sink), options.signal, () => void host.remote.abort(callId));
     })();
-    const settled = result.then(
-      () => {
-        finished = true;
-        wake?.();
-      },
-      (err: unknown) => {
-        failure = err instanceof Error ? err : new Error(String(err));
-        finished = true;
-        wake?.();
-      },
+    result.then(
+      () => channel.close(),
+      (err: unknown) => channel.close(err instanceof Error ? err : new Error(String(err))),
     );
     const usage = result.then((r) => r.usage);
-    const text = settled.then(() => result).then((r) => r.text);
+    const text = result.then((r) => r.text);
     // Callers may only iterate, or only await usage: neither promise may go unhandled.
     usage.catch(() => undefined);
     text.catch(() => undefined);
-    return {
-      usage,
-      text,
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          if (queue.length) {
-            yield queue.shift()!;
-            continue;
-          }
-          if (finished) {
-            if (failure) throw failure;
-            return;
-          }
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      },
-    };
+    return { usage, text, [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator]() };
   }
 
   /**

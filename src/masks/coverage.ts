@@ -1,5 +1,5 @@
 /** Mask coverage on the patch grid (docs/composition.md, "Mask coverage on the patch grid"). */
-import { adaptiveEnd, adaptiveStart } from '../tokens/adaptive.ts';
+import { adaptiveEnd, adaptiveStart } from '../grid/adaptive.ts';
 import { checkInteger } from '../validate.ts';
 import type { BitMask } from './bitmask.ts';
 

@@ -3,6 +3,7 @@
  * URL prefix holding `manifest.json` plus the component files it lists. All paths are relative to
  * the manifest. This file is the single source of truth for the manifest's shape.
  */
+import type { AmgSettings } from '../masks/amg.ts';
 
 /** Current manifest format version. */
 export const MANIFEST_VERSION = 1;
@@ -97,19 +98,7 @@ export interface ModelManifest {
     /** Side of the square pred_masks output (256 for SAM). It covers the padded padSize frame. */
     maskSize: number;
     /** Default automatic-mask-generation settings. */
-    amg: {
-      pointsPerSide: number;
-      /** Points per decoder call (the dynamic point-batch axis). */
-      pointsPerBatch: number;
-      predIouThreshold: number;
-      stabilityThreshold: number;
-      /** Logit offset for the stability score (SAM: 1.0). */
-      stabilityOffset: number;
-      /** IoU above which duplicate proposals are merged (box/mask NMS). */
-      nmsThreshold: number;
-      /** Drop masks smaller than this fraction of the image. */
-      minAreaFraction: number;
-    };
+    amg: AmgSettings;
   };
 
   /** Projector: [1, T, D] -> [1, T, H] (LLaVA two-layer MLP). */

@@ -18,6 +18,24 @@ export const TokenKind = { cls: 0, patch: 1, object: 2 } as const;
 /** One of the {@link TokenKind} codes. */
 export type TokenKindCode = (typeof TokenKind)[keyof typeof TokenKind];
 
+/** How many tokens of each kind a composed sequence holds. */
+export interface TokenKindCounts {
+  cls: number;
+  patch: number;
+  object: number;
+}
+
+/** Counts the {@link TokenKind} codes in `kinds`. */
+export function countTokenKinds(kinds: Uint8Array): TokenKindCounts {
+  const counts = { cls: 0, patch: 0, object: 0 };
+  for (const k of kinds) {
+    if (k === TokenKind.cls) counts.cls++;
+    else if (k === TokenKind.patch) counts.patch++;
+    else counts.object++;
+  }
+  return counts;
+}
+
 /** Visual tokens in layout order with the kind of each. */
 export interface ComposedTokens {
   /** `T*dim` row-major, T = plan.total. */

@@ -1,7 +1,7 @@
 /** Adaptive average pooling of the patch grid (docs/composition.md, "Adaptive average pooling"). */
 import { InvalidArgumentError } from '../errors.ts';
 import { checkInteger, checkLength } from '../validate.ts';
-import { adaptiveEnd, adaptiveStart } from './adaptive.ts';
+import { adaptiveEnd, adaptiveStart } from '../grid/adaptive.ts';
 
 /**
  * Pools a `gridH x gridW` grid of `dim`-dim features (row-major `N*dim`, N = gridH*gridW) to

@@ -18,11 +18,9 @@ export type Device = 'webgpu' | 'wasm';
 /** What the caller asks for: 'auto' tries WebGPU and falls back to WASM. */
 export type DevicePreference = 'auto' | Device;
 
-/** Automatic-mask-generation settings (the manifest's `segmenter.amg`). */
-export type AmgSettings = ModelManifest['segmenter']['amg'];
+import type { AmgSettings, Box } from '../masks/amg.ts';
 
-/** A rectangle `[x0, y0, x1, y1]` in original-image pixels. */
-export type Box = [x0: number, y0: number, x1: number, y1: number];
+export type { AmgSettings, Box };
 
 /** Worker-side load request. */
 export interface LoadRequest {
