@@ -12,4 +12,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // The demo pages are an app like any other: they use what the package exports, nothing deeper.
+    files: ['demo/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/*', '**/src/**'], message: "import from 'mask-llava-web' (the package root) instead" }] }],
+    },
+  },
 );

@@ -3,7 +3,7 @@
  * with a stop button and the run's timings. Compare mode asks twice, with every token and with
  * the budget, and shows the two answers side by side.
  */
-import type { EncodedImage, GenerateUsage, MaskLlava, TokenPlan } from 'mask-llava-web';
+import { type EncodedImage, type GenerateUsage, type MaskLlava, type TokenPlan, isCorrect } from 'mask-llava-web';
 import { errorMessage, formatMs } from './format.ts';
 
 // ShapesWorld answers are a few words; a cap keeps a confused model from rambling.
@@ -65,7 +65,7 @@ export class AnswerPanel {
           const usage = await answer.usage;
           usages.push(usage);
           p.meta.textContent = describeUsage(usage);
-          if (expected !== undefined) p.root.dataset.verdict = normalise(text) === normalise(expected) ? 'right' : 'wrong';
+          if (expected !== undefined) p.root.dataset.verdict = isCorrect(text, expected) ? 'right' : 'wrong';
         } catch (err) {
           if (err instanceof DOMException && err.name === 'AbortError') p.meta.textContent = 'stopped';
           else {
@@ -107,11 +107,6 @@ function panel(title: string, expected: string | undefined): Panel {
   meta.className = 'answer-meta';
   root.append(head, text, meta);
   return { root, text, meta };
-}
-
-/** Answers compare case-insensitively, without surrounding spaces and a final full stop. */
-function normalise(text: string): string {
-  return text.trim().toLowerCase().replace(/\.$/, '');
 }
 
 /** "encode 40 ms · segment 310 ms · prefill 12 ms (80 tokens) · 9 tokens generated at 85.2 tokens/s". */

@@ -5,12 +5,21 @@
  * `?eval=` and `?model=` (URLs relative to the page) preset the set and add a model; `?device=`
  * presets the device.
  */
-import { ABLATION_MODELS, type CatalogModel, MAIN_MODEL, PAPER_BUDGETS, SHAPESWORLD_EVAL } from '../src/eval/catalog.ts';
-import { type ChartSeries, lineChartSvg } from '../src/eval/chart.ts';
-import { loadEvalSet } from '../src/eval/dataset.ts';
-import { type ExperimentConfig, type ExperimentModel, type ExperimentResult, runExperiment } from '../src/eval/experiment.ts';
-import { accuracy, questionTypes, type SweepRow, sweepCsv } from '../src/eval/summary.ts';
-import { parseBudgets } from '../src/eval/sweep.ts';
+import { ABLATION_MODELS, type CatalogModel, MAIN_MODEL, PAPER_BUDGETS, SHAPESWORLD_EVAL } from './catalog.ts';
+import {
+  type ChartSeries,
+  type ExperimentConfig,
+  type ExperimentModel,
+  type ExperimentResult,
+  type SweepRow,
+  accuracy,
+  lineChartSvg,
+  loadEvalSet,
+  parseBudgets,
+  questionTypes,
+  runExperiment,
+  sweepCsv,
+} from 'mask-llava-web';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('setup');

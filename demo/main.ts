@@ -2,7 +2,7 @@
  * The demo page: loads the model with a progress bar, encodes an image once, re-plans the visual
  * tokens on the main thread on every slider move, draws them on the image and streams answers.
  */
-import { MaskLlava, type EncodedImage, type ModelManifest, type TokenPlan } from 'mask-llava-web';
+import { MaskLlava, type EncodedImage, type ModelManifest, type TokenPlan, resolveBudget } from 'mask-llava-web';
 import { AnswerPanel } from './answers.ts';
 import { button } from './dom.ts';
 import { readConfig } from './config.ts';
@@ -137,15 +137,9 @@ function setupPlanner(manifest: ModelManifest): void {
   ui.iou.addEventListener('input', replan);
 }
 
-/** The largest budget that can matter for an image: CLS, the full patch grid, every mask. */
-function fullBudget(img: EncodedImage, manifest: ModelManifest): number {
-  const [rows, cols] = manifest.encoder.grid;
-  return 1 + rows * cols + img.masks.length;
-}
-
 /** Every token the model can see for this image at the current pruning threshold. */
 function allTokensPlan(img: EncodedImage, manifest: ModelManifest): TokenPlan {
-  return img.plan({ budget: fullBudget(img, manifest), iouThreshold: Number(ui.iou.value) });
+  return img.plan({ budget: resolveBudget('full', 'balanced', manifest.encoder.grid, img.masks.length), iouThreshold: Number(ui.iou.value) });
 }
 
 /** Offers a sample's questions as one-click suggestions. */
@@ -210,7 +204,7 @@ async function showImage(blob: Blob, name: string): Promise<boolean> {
     image = encoded;
     overlay.setImage(bitmap, encoded.frame, encoded.masks);
     showClsNorms(encoded, vlm.manifest);
-    ui.budget.max = String(fullBudget(encoded, vlm.manifest));
+    ui.budget.max = String(resolveBudget('full', 'balanced', vlm.manifest.encoder.grid, encoded.masks.length));
     const t = encoded.timings;
     ui.imageInfo.textContent = `${name}: ${encoded.width}x${encoded.height} · ${encoded.masks.length} masks · encode ${formatMs(t.encodeMs)} · segment ${formatMs(t.segmentMs)}`;
     ui.ask.disabled = false;

@@ -58,16 +58,9 @@ export { decodeImage, type ImageInput, type RGBAImage, type DecodeOptions } from
 export { preprocessForEncoder, preprocessForSegmenter, type EncoderPixels, type SegmenterPixels } from './image/preprocess.ts';
 
 // The runtime: a worker hosts the sessions; the main thread plans and streams.
-export {
-  MaskLlava,
-  EncodedImage,
-  type LoadOptions,
-  type LoadProgressEvent,
-  type EncodeOptions,
-  type EncodeTimings,
-  type GenerateOptions,
-  type Generation,
-} from './client.ts';
+export { MaskLlava } from './client.ts';
+export { EncodedImage, type EncodeTimings } from './encoded-image.ts';
+export type { LoadOptions, LoadProgressEvent, EncodeOptions, GenerateOptions, Generation } from './client-options.ts';
 export type { AmgSettings, Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
 export { MODEL_CACHE_NAME, type FileProgressEvent, type FileSource } from './models/fetch.ts';
 
@@ -76,6 +69,7 @@ export {
   runSweep,
   parseBudgets,
   isCorrect,
+  resolveBudget,
   type SweepOptions,
   type SweepVariant,
   type SweepItem,
@@ -88,6 +82,6 @@ export {
 } from './eval/sweep.ts';
 export { runExperiment, type ExperimentConfig, type ExperimentModel, type ExperimentProgress, type ExperimentResult } from './eval/experiment.ts';
 export { loadEvalSet } from './eval/dataset.ts';
-export { summariseSweep, sweepTable, sweepCsv, type SweepRow, type Tally } from './eval/summary.ts';
+export { summariseSweep, sweepTable, sweepCsv, accuracy, questionTypes, type SweepRow, type Tally } from './eval/summary.ts';
 export { meanBestIoU, type BestIoU } from './eval/mask-quality.ts';
 export { lineChartSvg, type ChartSeries, type ChartOptions } from './eval/chart.ts';

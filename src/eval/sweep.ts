@@ -7,7 +7,8 @@
  * flagged `stopped`.
  */
 import { InvalidArgumentError } from '../errors.ts';
-import type { EncodedImage, MaskLlava } from '../client.ts';
+import type { MaskLlava } from '../client.ts';
+import type { EncodedImage } from '../encoded-image.ts';
 import type { ImageInput } from '../image/decode.ts';
 import type { BitMask } from '../masks/bitmask.ts';
 import type { PlanPolicy } from '../tokens/plan.ts';

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { MAIN_MODEL, SHAPESWORLD_EVAL } from '../../src/eval/catalog.ts';
+import { MAIN_MODEL, SHAPESWORLD_EVAL } from '../../demo/catalog.ts';
 import type { ExperimentResult } from '../../src/eval/experiment.ts';
 import { accuracy, type SweepRow, type Tally } from '../../src/eval/summary.ts';
 

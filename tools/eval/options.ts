@@ -1,7 +1,7 @@
 /** Command-line options shared by `npm run eval` and `npm run sweep`. */
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../../src/errors.ts';
-import { MAIN_MODEL, SHAPESWORLD_EVAL } from '../../src/eval/catalog.ts';
+import { MAIN_MODEL, SHAPESWORLD_EVAL } from '../../demo/catalog.ts';
 import type { ExperimentModel } from '../../src/eval/experiment.ts';
 import { parseBudgets, type SweepBudget } from '../../src/eval/sweep.ts';
 import type { PlanPolicy } from '../../src/tokens/plan.ts';

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ABLATION_MODELS, PAPER_BUDGETS } from '../../src/eval/catalog.ts';
+import { ABLATION_MODELS, PAPER_BUDGETS } from '../../demo/catalog.ts';
 import type { ExperimentModel, ExperimentResult } from '../../src/eval/experiment.ts';
 import { accuracy, type SweepRow, sweepTable } from '../../src/eval/summary.ts';
 import { machineInfo, machineLine } from '../browser/machine.ts';

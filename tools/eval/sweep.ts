@@ -3,7 +3,7 @@
  * [--device wasm|webgpu|auto] [--threads N]`: the experiment page's sweep, headless; prints the table.
  * URLs are as the dev server serves them (public/ at the root).
  */
-import { PAPER_BUDGETS } from '../../src/eval/catalog.ts';
+import { PAPER_BUDGETS } from '../../demo/catalog.ts';
 import { sweepTable } from '../../src/eval/summary.ts';
 import { runHeadless } from './drive.ts';
 import { modelWithPolicies, parseToolOptions } from './options.ts';

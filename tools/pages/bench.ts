@@ -2,7 +2,7 @@
  * Headless page of `npm run bench` (tools/bench/run.ts drives it step by step). Every timing loop
  * lives here, in the browser, and interleaves what it compares so that drift hits all sides alike.
  */
-import { type EncodedImage, MaskLlava } from '../../src/client.ts';
+import { type EncodedImage, MaskLlava } from '../../src/index.ts';
 import type { Box } from '../../src/worker/protocol.ts';
 import type { PlanImageOptions } from '../../src/tokens/plan.ts';
 import type { TjsRequest, TjsResponse } from './tjs-worker.ts';

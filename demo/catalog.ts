@@ -5,7 +5,7 @@
  * Ablations share the main model's folder (encoder, segmenter, tokenizer) through their own
  * manifest-<name>.json (training/README.md, "Package").
  */
-import type { PlanPolicy } from '../tokens/plan.ts';
+import type { PlanPolicy } from 'mask-llava-web';
 
 /** A shipped model. */
 export interface CatalogModel {

@@ -1,0 +1,88 @@
+/** The options and results of the {@link MaskLlava} facade's calls. */
+import type { FileProgressEvent } from './models/fetch.ts';
+import type { TokenPlan } from './tokens/plan.ts';
+import type { AmgSettings, Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
+
+/** Load progress: per-file download events, then one 'ready' event once every session exists. */
+export type LoadProgressEvent =
+  | FileProgressEvent
+  | {
+      status: 'ready';
+      /** Equals `total`: every byte is in. */
+      loaded: number;
+      /** Bytes of all files of the model. */
+      total: number;
+      /** The device the sessions run on. */
+      device: Device;
+    };
+
+/** Options of {@link MaskLlava.load}. */
+export interface LoadOptions {
+  /**
+   * 'auto' tries WebGPU (navigator.gpu.requestAdapter()) and falls back to WASM; 'webgpu' fails
+   * with NoWebGPUError when there is no adapter; 'wasm' never touches the GPU.
+   * @defaultValue 'auto'
+   */
+  device?: DevicePreference;
+  /** Receives download progress (byte totals known up front) and a final 'ready'. */
+  onProgress?: (event: LoadProgressEvent) => void;
+  /** Cancels the load: the worker is ended and the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /**
+   * WASM threads; used only when the page is cross-origin isolated (else 1).
+   * @defaultValue min(4, navigator.hardwareConcurrency)
+   */
+  numThreads?: number;
+  /**
+   * Cache API bucket for model files; `null` turns caching off.
+   * @defaultValue 'mask-llava-web-models'
+   */
+  cacheName?: string | null;
+}
+
+/** Options of {@link MaskLlava.encode}. */
+export interface EncodeOptions {
+  /** Cancels decoding and encoding; the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /**
+   * Object boxes `[x0, y0, x1, y1]` in image pixels from the caller's own detector. When given,
+   * masks come from these (one per box, in box order) instead of automatic mask generation. The
+   * segmenter export has no box input, so each box is prompted with its centre as a positive
+   * point, and the candidate mask whose bounding box fits the box best is kept, clipped to it.
+   */
+  boxes?: Box[];
+  /**
+   * Overrides of the manifest's automatic-mask-generation settings (`segmenter.amg`), e.g.
+   * `{ pointsPerSide: 16 }` for more proposals or lower thresholds for more permissive filtering.
+   */
+  amg?: Partial<AmgSettings>;
+  /**
+   * Images larger than this on their longest side are downscaled while decoding.
+   * @defaultValue 2048
+   */
+  maxSide?: number;
+}
+
+/** Options of {@link MaskLlava.generate}. */
+export interface GenerateOptions {
+  /** Which visual tokens the LLM sees. @defaultValue `image.plan({ budget })` with the manifest's first preset */
+  plan?: TokenPlan;
+  /** @defaultValue 128 */
+  maxNewTokens?: number;
+  /** 0 is greedy decoding; > 0 samples. @defaultValue 0 */
+  temperature?: number;
+  /** Nucleus sampling mass (with temperature > 0). @defaultValue 1 */
+  topP?: number;
+  /** Seed of the sampler, for reproducible sampled answers. @defaultValue a random seed */
+  seed?: number;
+  /** Stops the answer within one decode step; iteration throws an AbortError. */
+  signal?: AbortSignal;
+}
+
+/** A streamed answer: iterate for text deltas; `usage` resolves once the answer is complete. */
+export interface Generation extends AsyncIterable<string> {
+  /** Token counts and stage timings; rejects like the iteration does. */
+  readonly usage: Promise<GenerateUsage>;
+  /** The whole answer once complete: the concatenation of the streamed deltas. */
+  readonly text: Promise<string>;
+}
