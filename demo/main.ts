@@ -130,8 +130,8 @@ function setupPlanner(manifest: ModelManifest): void {
       }),
     ),
   );
-  // Start at the paper's headline budget when the model offers it, else at its first preset.
-  ui.budget.value = String((presets.find((p) => p.budget === 57) ?? presets[0])?.budget ?? 57);
+  // Start where generate() does without a plan: the model's default budget.
+  ui.budget.value = String(manifest.tokens.defaultBudget);
   ui.budget.addEventListener('input', replan);
   ui.policy.addEventListener('input', replan);
   ui.iou.addEventListener('input', replan);

@@ -65,7 +65,7 @@ export interface EncodeOptions {
 
 /** Options of {@link MaskLlava.generate}. */
 export interface GenerateOptions {
-  /** Which visual tokens the LLM sees. @defaultValue `image.plan({ budget })` with the manifest's first preset */
+  /** Which visual tokens the LLM sees. @defaultValue `image.plan({ budget: manifest.tokens.defaultBudget })` (57 for the shipped model) */
   plan?: TokenPlan;
   /** @defaultValue 128 */
   maxNewTokens?: number;

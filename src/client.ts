@@ -203,7 +203,7 @@ export class MaskLlava {
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
       throw new InvalidArgumentError(`maxNewTokens must be an integer >= 1, got ${String(maxNewTokens)}`, { maxNewTokens });
     }
-    const plan = options.plan ?? image.plan({ budget: this.manifest.tokens.presets[0]?.budget ?? 57 });
+    const plan = options.plan ?? image.plan({ budget: this.manifest.tokens.defaultBudget });
     const temperature = options.temperature ?? 0;
     const topP = options.topP ?? 1;
     checkSampling({ temperature, topP });

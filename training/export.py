@@ -30,6 +30,7 @@ from .train import FULL_BUDGET, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT
 OPSET = 14
 PRESETS = [(f'full (1+{GRID * GRID}+20)', FULL_BUDGET), ('57 (1+36+20)', 57), ('42 (1+25+16)', 42),
            ('29 (1+16+12)', 29), ('15 (1+9+5)', 15)]
+DEFAULT_BUDGET = 57  # generate()'s plan when the caller passes none: the paper's headline mix
 FILES = {  # the folder convention of docs/model-format.md
     'encoder': 'encoder/model.onnx',
     'sam_vision': 'segmenter/vision_encoder.onnx',
@@ -203,7 +204,7 @@ def write_manifest(out: str, name: str, tok: Tokenizer, lm: DecoderLM, norm: str
         },
         'prompt': {'imageToken': IMAGE, 'eosTokenIds': [tok.special_ids[END]]},
         'tokens': {'maskResolution': MASK_SIZE, 'normScale': norm, 'kinds': kinds,
-                   'presets': [{'name': n, 'budget': b} for n, b in PRESETS]},
+                   'presets': [{'name': n, 'budget': b} for n, b in PRESETS], 'defaultBudget': DEFAULT_BUDGET},
         'files': files,
     }
     with open(f'{out}/manifest{"-" + variant if variant else ""}.json', 'w') as f:

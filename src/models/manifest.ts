@@ -59,6 +59,9 @@ export interface ManifestFile {
   sha256: string;
 }
 
+/** The budget of generate()'s default plan when a manifest names none: the paper's 1 + 36 + 20. */
+export const DEFAULT_BUDGET = 57;
+
 /** Token-count presets shown by UIs and used by experiments. `budget` is the total visual tokens. */
 export interface BudgetPreset {
   /** Display name, e.g. "57 (1+36+20)". */
@@ -145,6 +148,11 @@ export interface ModelManifest {
     /** Whether the model was trained to see CLS and object tokens ('patch-only' ablations say false). */
     kinds: Array<'cls' | 'patch' | 'object'>;
     presets: BudgetPreset[];
+    /**
+     * Budget of the plan generate() uses when the caller passes none (a positive integer).
+     * @defaultValue {@link DEFAULT_BUDGET} (57, the paper's headline mix) when the file leaves it out
+     */
+    defaultBudget: number;
   };
 
   /** Every file of the package (path relative to the manifest -> size and hash). */

@@ -3,7 +3,7 @@
  * {@link ManifestError} whose `details.field` names the offending field (dotted path).
  */
 import { ManifestError } from '../errors.ts';
-import { MANIFEST_VERSION, type BudgetPreset, type ManifestFile, type ModelManifest } from './manifest.ts';
+import { DEFAULT_BUDGET, MANIFEST_VERSION, type BudgetPreset, type ManifestFile, type ModelManifest } from './manifest.ts';
 
 type Json = Record<string, unknown>;
 
@@ -230,6 +230,7 @@ function parseTokens(r: FieldReader, root: Json): ModelManifest['tokens'] {
         budget: r.num(p as Json, 'budget', `tokens.presets[${i}].budget`, { int: true, positive: true }),
       };
     }),
+    defaultBudget: t.defaultBudget === undefined ? DEFAULT_BUDGET : r.num(t, 'defaultBudget', 'tokens.defaultBudget', { int: true, positive: true }),
   };
 }
 

@@ -22,11 +22,15 @@ test('full pipeline on the tiny fixture: masks, plan, streamed answer, usage and
     const again = vlm.generate(img, question, { plan, maxNewTokens: 12 });
     await helpers.collect(again);
     const usage2 = await again.usage;
+    // Without a plan: the manifest's default budget, not its first preset (every token).
+    const unplanned = vlm.generate(img, question, { maxNewTokens: 1 });
+    await helpers.collect(unplanned);
+    const defaults = { budget: vlm.manifest.tokens.defaultBudget, firstPreset: vlm.manifest.tokens.presets[0]!.budget, visual: (await unplanned.usage).visualTokens.total, planned: img.plan({ budget: vlm.manifest.tokens.defaultBudget }).total };
     const reference = await helpers.referencePrompt(question);
     const referenceText = await helpers.referenceDecode(usage.tokenIds);
     const masks = img.masks.map((m) => ({ size: m.size, area: m.area, words: m.bits.length, bbox: m.bbox }));
     await vlm.dispose();
-    return { device: vlm.device, reason: vlm.deviceReason, plan, usage, usage2, deltas, text, masks, timings: img.timings, referenceLength: reference.length, referenceText, longest, proposals: img.proposals };
+    return { device: vlm.device, reason: vlm.deviceReason, plan, usage, usage2, deltas, text, masks, timings: img.timings, referenceLength: reference.length, referenceText, longest, proposals: img.proposals, defaults };
   }, PERMISSIVE_AMG);
 
   expect(r.device).toBe(info.project.name);
@@ -48,6 +52,9 @@ test('full pipeline on the tiny fixture: masks, plan, streamed answer, usage and
   expect(r.deltas.join('')).toBe(r.text);
   if (!r.referenceText.includes('\uFFFD')) expect(r.text).toBe(r.referenceText);
   expect(r.usage2.tokenIds).toEqual(r.usage.tokenIds);
+  expect(r.defaults.budget).toBe(57);
+  expect(r.defaults.firstPreset).toBeGreaterThan(57);
+  expect(r.defaults.visual).toBe(r.defaults.planned);
   console.log(
     `[${info.project.name}] ${r.reason}\n` +
       `  encode(): decode ${r.timings.decodeMs.toFixed(1)} ms, preprocess ${r.timings.preprocessMs.toFixed(1)} ms, encoder ${r.timings.encodeMs.toFixed(1)} ms, ` +

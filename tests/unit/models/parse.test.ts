@@ -39,6 +39,14 @@ test('keeps fields it does not know (forward-compatible additions such as prepro
   expect(parseManifest(extended)).toEqual(extended);
 });
 
+test('tokens.defaultBudget: kept when given, 57 when absent (older manifests), rejected unless a positive integer', () => {
+  expect(parseManifest(valid).tokens.defaultBudget).toBe(57);
+  expect(parseManifest(variant((m) => (m.tokens.defaultBudget = 29))).tokens.defaultBudget).toBe(29);
+  expect(parseManifest(variant((m) => delete m.tokens.defaultBudget)).tokens.defaultBudget).toBe(57);
+  expect(fieldOf(() => parseManifest(variant((m) => (m.tokens.defaultBudget = 0))))).toBe('tokens.defaultBudget');
+  expect(fieldOf(() => parseManifest(variant((m) => (m.tokens.defaultBudget = '57'))))).toBe('tokens.defaultBudget');
+});
+
 describe('rejects corrupted manifests with a ManifestError naming the field', () => {
   const cases: Array<[string, (m: any) => void, string]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
     ['missing encoder', (m) => delete m.encoder, 'encoder'],
