@@ -1,7 +1,8 @@
 /**
  * What the demo page loads, read from its URL so the static build works from any host and path:
  * `?model=` (a manifest URL, absolute or relative to the page) picks another model, `?device=`
- * forces 'webgpu' or 'wasm'. Without them the page loads the embedded default model that ships
+ * forces 'webgpu' or 'wasm' (any other value reaches MaskLlava.load(), whose typed error the page
+ * shows). Without them the page loads the embedded default model that ships
  * next to it (`public/models/shapesworld/`, copied into the static build).
  */
 
@@ -12,7 +13,7 @@ export type DeviceChoice = 'auto' | 'webgpu' | 'wasm';
 export interface DemoConfig {
   /** Absolute URL of the model manifest. */
   modelUrl: string;
-  /** Requested device. */
+  /** Requested device, as the URL gave it. */
   device: DeviceChoice;
   /** Absolute URL of the sample scenes' index. */
   samplesUrl: string;
@@ -30,7 +31,8 @@ export function readConfig(href: string): DemoConfig {
   const device = url.searchParams.get('device');
   return {
     modelUrl: new URL(model ?? DEFAULT_MODEL, url).href,
-    device: device === 'webgpu' || device === 'wasm' ? device : 'auto',
+    // Not checked here: an unknown value must fail loudly, not run 'auto'.
+    device: (device ?? 'auto') as DeviceChoice,
     samplesUrl: new URL(SAMPLES_INDEX, url).href,
   };
 }

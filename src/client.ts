@@ -12,10 +12,24 @@ import { EncodedImage } from './encoded-image.ts';
 import type { FileProgressEvent } from './models/fetch.ts';
 import type { ModelManifest } from './models/manifest.ts';
 import { WorkerHost, abortReason } from './worker/host.ts';
+import { checkInteger, describeValue } from './validate.ts';
 import { checkSampling } from './worker/sampling.ts';
-import type { Device, EncodeRequest, GenerateRequest, LoadResult } from './worker/protocol.ts';
+import type { Device, DevicePreference, EncodeRequest, GenerateRequest, LoadResult } from './worker/protocol.ts';
 
 const DEFAULT_MAX_NEW_TOKENS = 128;
+const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
+
+/** Rejects option values that would otherwise be ignored silently (an unknown device ran WASM). */
+function checkLoadOptions({ device, numThreads, cacheName }: LoadOptions): void {
+  if (device !== undefined && !DEVICES.includes(device)) {
+    throw new InvalidArgumentError(`device must be one of ${DEVICES.map((d) => `'${d}'`).join(', ')}, got ${JSON.stringify(device)}`, { device });
+  }
+  if (numThreads !== undefined) checkInteger('numThreads', numThreads, 1);
+  if (cacheName !== undefined && cacheName !== null && (typeof cacheName !== 'string' || !cacheName)) {
+    throw new InvalidArgumentError(`cacheName must be a non-empty string, or null to turn caching off, got ${describeValue(cacheName)}`, { cacheName });
+  }
+}
+
 let nextImageId = 1;
 let nextCallId = 1;
 
@@ -66,6 +80,7 @@ export class MaskLlava {
     if (typeof modelUrl !== 'string' || !modelUrl) {
       throw new InvalidArgumentError('modelUrl must be the URL of a model folder, e.g. "/models/shapesworld/"');
     }
+    checkLoadOptions(options);
     const { host, result } = await MaskLlava.#start(modelUrl, options);
     return new MaskLlava(modelUrl, options, host, result);
   }

@@ -145,6 +145,13 @@ test('a model that cannot load says so instead of leaving a blank page', async (
   await expect(page.locator('#device')).toHaveText('not loaded');
 });
 
+test('an unknown ?device= value is reported, not silently run on WASM', async ({ page }) => {
+  await page.goto('/demo/index.html?device=gpu');
+  await expect(page.locator('#loading')).toHaveClass(/failed/, { timeout: 30_000 });
+  await expect(page.locator('#progress-text')).toContainText(`device must be one of 'auto', 'webgpu', 'wasm', got "gpu"`);
+  await expect(page.locator('#device')).toHaveText('not loaded');
+});
+
 test.describe('static build', () => {
   const repo = resolve(import.meta.dirname, '../..');
   const port = Number(process.env.TEST_PORT ?? 5199) + 200;

@@ -94,6 +94,25 @@ test('a missing file fails with ModelFileMissingError naming its URL', async ({ 
   expect(String(r!.details?.['url'])).toMatch(/runtime-missing\/llm\/embed_tokens\.onnx$/);
 });
 
+test('unknown device and option values are typed errors, not silently WASM', async ({ page }) => {
+  await openRuntimePage(page);
+  const r = await page.evaluate(async () => {
+    const { sdk, helpers } = window as unknown as RuntimeWindow;
+    const bad = [{ device: 'tpu' }, { device: 'gpu' }, { numThreads: 0 }, { numThreads: '2' }, { cacheName: '' }, { cacheName: 5 }];
+    return Promise.all(
+      bad.map((options) =>
+        sdk.MaskLlava.load(helpers.fixtureUrl, options as never).then(
+          async (vlm) => `loaded on ${vlm.device}: ${await vlm.dispose()}`,
+          (err: unknown) => ({ isClass: err instanceof sdk.InvalidArgumentError, message: (err as Error).message }),
+        ),
+      ),
+    );
+  });
+  for (const failure of r) expect(failure).toMatchObject({ isClass: true });
+  expect(r[0]).toMatchObject({ message: `device must be one of 'auto', 'webgpu', 'wasm', got "tpu"` });
+  expect(r[3]).toMatchObject({ message: 'numThreads must be an integer >= 1, got "2" (a string)' });
+});
+
 test('aborting a load rejects with an AbortError DOMException; corrupt image bytes fail with ImageDecodeError', async ({ page }) => {
   await openRuntimePage(page);
   const r = await page.evaluate(async () => {
