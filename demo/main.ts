@@ -99,8 +99,12 @@ async function boot(): Promise<void> {
   ui.app.classList.remove('inactive');
   setupPlanner(vlm.manifest);
   watchImageInputs(ui.file, ui.stage, (blob, name) => {
-    for (const b of ui.samples.querySelectorAll('.sample.active')) b.classList.remove('active');
-    void showImage(blob, name).then((shown) => shown && showSuggestions([]));
+    void showImage(blob, name).then((shown) => {
+      // Only once the new image is on screen: a failed upload leaves the old one, and its sample.
+      if (!shown) return;
+      for (const b of ui.samples.querySelectorAll('.sample.active')) b.classList.remove('active');
+      showSuggestions([]);
+    });
   });
   try {
     const samples = await loadSamples(config.samplesUrl);
@@ -228,6 +232,7 @@ ui.form.addEventListener('submit', (e) => {
   e.preventDefault();
   const question = ui.question.value.trim();
   if (!vlm || !image || !plan || !question) return;
+  showError(null); // a new question supersedes an earlier failure (answers report their own)
   const runs = [{ title: `${plan.total} tokens`, plan }];
   if (ui.compare.checked) {
     const full = allTokensPlan(image, vlm.manifest);
