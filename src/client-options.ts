@@ -19,8 +19,9 @@ export type LoadProgressEvent =
 /** Options of {@link MaskLlava.load}. */
 export interface LoadOptions {
   /**
-   * 'auto' tries WebGPU (navigator.gpu.requestAdapter()) and falls back to WASM; 'webgpu' fails
-   * with NoWebGPUError when there is no adapter; 'wasm' never touches the GPU.
+   * 'auto' tries WebGPU (navigator.gpu.requestAdapter()) and falls back to WASM, also when the
+   * adapter is a software fallback (SwiftShader: far slower than WASM); 'webgpu' uses any adapter,
+   * software ones included, and fails with NoWebGPUError when there is none; 'wasm' never touches the GPU.
    * @defaultValue 'auto'
    */
   device?: DevicePreference;

@@ -21,15 +21,25 @@ export interface DeviceChoice {
   numThreads: number;
 }
 
-/** Whether WebGPU can run here and, when not, why not. */
-async function probeWebGPU(): Promise<{ ok: true; adapter: string } | { ok: false; why: string }> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string } } | null> } }).gpu;
+/** The parts of a GPUAdapter the probe reads (isFallbackAdapter moved from the adapter to its info). */
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean };
+}
+
+/** Whether WebGPU can run here, on which adapter and whether it is a software one; when not, why not. */
+async function probeWebGPU(): Promise<{ ok: true; adapter: string; software: boolean } | { ok: false; why: string }> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
   if (!gpu) return { ok: false, why: 'navigator.gpu is undefined (this browser or context has no WebGPU)' };
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { ok: false, why: 'navigator.gpu.requestAdapter() returned null' };
     const info = adapter.info;
-    return { ok: true, adapter: [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unnamed adapter' };
+    return {
+      ok: true,
+      adapter: [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unnamed adapter',
+      software: Boolean(info?.isFallbackAdapter ?? adapter.isFallbackAdapter),
+    };
   } catch (err) {
     return { ok: false, why: `navigator.gpu.requestAdapter() threw: ${String(err)}` };
   }
@@ -50,7 +60,15 @@ export async function chooseDevice(preference: DevicePreference, numThreads?: nu
   const threadNote = isolated ? `${threads} WASM threads` : '1 WASM thread (page is not cross-origin isolated)';
   if (preference === 'wasm') return { device: 'wasm', reason: `device 'wasm' was requested; ${threadNote}`, numThreads: threads };
   const probe = await probeWebGPU();
-  if (probe.ok) return { device: 'webgpu', reason: `WebGPU adapter: ${probe.adapter}`, numThreads: threads };
+  if (probe.ok && probe.software && preference === 'auto') {
+    // A software adapter (e.g. SwiftShader) runs these models orders of magnitude slower than WASM.
+    const why = `the WebGPU adapter (${probe.adapter}) is a software fallback (isFallbackAdapter), far slower than WASM`;
+    return { device: 'wasm', reason: `${why}; running on WASM with ${threadNote}; pass device: 'webgpu' to use it anyway`, numThreads: threads };
+  }
+  if (probe.ok) {
+    const note = probe.software ? " (a software fallback adapter, requested with device: 'webgpu')" : '';
+    return { device: 'webgpu', reason: `WebGPU adapter: ${probe.adapter}${note}`, numThreads: threads };
+  }
   if (preference === 'webgpu') {
     throw new NoWebGPUError(`device 'webgpu' was requested but ${probe.why}; pass device: 'auto' to fall back to WASM`, {
       reason: probe.why,

@@ -11,10 +11,11 @@ import { serveStatic } from './static-server.ts';
 /**
  * The page on its embedded default model (ShapesWorld). WebGPU here is SwiftShader, a software
  * adapter for correctness only: it took over 8 minutes to segment one ShapesWorld scene (a 16x16
- * point grid), so the webgpu project drives the same page on the tiny fixture model.
+ * point grid), so the webgpu project drives the same page on the tiny fixture model, forcing
+ * WebGPU ('auto' passes over software adapters).
  */
 function demoUrl(project: string): string {
-  return project === 'webgpu' ? '/demo/index.html?model=/tests/fixtures/generated/tiny/manifest.json' : '/demo/index.html';
+  return project === 'webgpu' ? '/demo/index.html?model=/tests/fixtures/generated/tiny/manifest.json&device=webgpu' : '/demo/index.html';
 }
 const BREAKDOWN = /^(\d+) CLS \+ (\d+) patch \+ (\d+) object = (\d+) of (\d+)$/;
 
@@ -133,9 +134,28 @@ test('phone: presets, a streamed answer, and a corrupt image reported without lo
   await page.locator('#file').setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png at all') });
   await expect(page.locator('#error')).toBeVisible({ timeout: 30_000 });
   await expect(page.locator('#error')).toContainText('broken.png');
-  // The previous image and its plan stay.
+  // The previous image, its plan and its sample's highlight stay.
   await expect(page.locator('#breakdown')).toHaveText(BREAKDOWN);
+  await expect(page.locator('.sample.active')).toHaveCount(1);
+  // A later answer on that image clears the stale error.
+  await page.locator('#ask').click();
+  await expect(page.locator('#error')).toBeHidden();
+  await answered(page, 0);
+  await expect(page.locator('#error')).toBeHidden();
   expect(errors).toEqual([]);
+});
+
+test('the demo and experiment pages declare an icon that loads (else browsers ask for /favicon.ico: a 404)', async ({ page }) => {
+  // The browser's own icon request is not a page request Playwright sees, so check what it would fetch.
+  for (const path of ['/demo/index.html?device=wasm', '/demo/experiments.html']) {
+    await page.goto(path);
+    const icon = await page.evaluate(async () => {
+      const href = document.querySelector<HTMLLinkElement>('link[rel~="icon"]')?.href;
+      return href ? { href, status: (await fetch(href)).status } : null;
+    });
+    expect(icon, `${path} declares no icon`).not.toBeNull();
+    expect(icon!.status, icon!.href).toBe(200);
+  }
 });
 
 test('a model that cannot load says so instead of leaving a blank page', async ({ page }) => {
@@ -171,7 +191,8 @@ test.describe('static build', () => {
 
   test('works from a plain static host without COOP/COEP, with a model at a relative URL', async ({ page }, info) => {
     test.setTimeout(300_000);
-    await openDemo(page, info.project.name, `http://localhost:${port}/demo/index.html?model=../models/tiny/manifest.json`);
+    const device = info.project.name === 'webgpu' ? '&device=webgpu' : '';
+    await openDemo(page, info.project.name, `http://localhost:${port}/demo/index.html?model=../models/tiny/manifest.json${device}`);
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(false);
     if (info.project.name === 'wasm') await expect(page.locator('#device-why')).toContainText('1 WASM thread');
     await expect(page.locator('#breakdown')).toHaveText(BREAKDOWN, { timeout: 100_000 });

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import type { BitMask } from '../../src/index.ts';
 import type { RuntimeWindow } from './pages/runtime.ts';
-import { PERMISSIVE_AMG, openRuntimePage } from './runtime-page.ts';
+import { PERMISSIVE_AMG, deviceOf, openRuntimePage } from './runtime-page.ts';
 
 // encode({ boxes }) prompts the segmenter with each box's centre. Automatic mask generation with a
 // 2x2 grid prompts the same image at four known points, so boxes centred on two of those points
@@ -16,13 +16,13 @@ const BOXES: Array<[number, number, number, number]> = [
 /** Keeps every non-empty candidate of every grid point: no score, stability or NMS filtering. */
 const GRID_AMG = { ...PERMISSIVE_AMG, pointsPerSide: 2, minAreaFraction: 0, nmsThreshold: 1 };
 
-test('box prompts give the centre point prompt mask clipped to the box, in box order', async ({ page }) => {
+test('box prompts give the centre point prompt mask clipped to the box, in box order', async ({ page }, info) => {
   test.setTimeout(300_000);
   await openRuntimePage(page);
   const r = await page.evaluate(
-    async ({ boxes, amg }) => {
+    async ({ boxes, amg, device }) => {
       const { sdk, helpers } = window as unknown as RuntimeWindow;
-      const vlm = await sdk.MaskLlava.load(helpers.fixtureUrl);
+      const vlm = await sdk.MaskLlava.load(helpers.fixtureUrl, { device });
       const image = helpers.scene();
       const dense = (m: BitMask) => ({ size: m.size, score: m.score, area: m.area, pixels: Array.from(sdk.maskToDense(m)) });
       const boxed = await vlm.encode(image, { boxes });
@@ -34,7 +34,7 @@ test('box prompts give the centre point prompt mask clipped to the box, in box o
       await vlm.dispose();
       return { frame: boxed.frame, boxed: boxed.masks.map(dense), grid: grid.masks.map(dense), invalid };
     },
-    { boxes: BOXES, amg: GRID_AMG },
+    { boxes: BOXES, amg: GRID_AMG, device: deviceOf(info.project.name) },
   );
 
   expect(r.invalid).toBe('InvalidArgumentError');

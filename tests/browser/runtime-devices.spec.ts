@@ -7,7 +7,7 @@ const LOGIT_TOLERANCE = 2e-3;
 
 // One test for both projects: what is checked depends on whether the browser has an adapter
 // (the wasm project has none, so only the fallback and the typed refusal can be checked there).
-test('device choice is reported; WebGPU and WASM next-token logits agree where both run', async ({ page }, info) => {
+test('device choice is reported; auto passes over a software adapter; WebGPU and WASM next-token logits agree where both run', async ({ page }, info) => {
   test.setTimeout(360_000);
   await openRuntimePage(page);
   const r = await page.evaluate(
@@ -15,23 +15,26 @@ test('device choice is reported; WebGPU and WASM next-token logits agree where b
       const { sdk, helpers } = window as unknown as RuntimeWindow;
       const auto = await sdk.MaskLlava.load(helpers.fixtureUrl, { device: 'auto' });
       const autoDevice = { device: auto.device, reason: auto.deviceReason };
+      await auto.dispose();
       if (!hasAdapter) {
-        await auto.dispose();
         const refused = await sdk.MaskLlava.load(helpers.fixtureUrl, { device: 'webgpu' }).then(
           () => null,
           (err: unknown) => ({ isClass: err instanceof sdk.NoWebGPUError, code: (err as InstanceType<typeof sdk.MaskLlavaError>).code, message: (err as Error).message }),
         );
         return { autoDevice, refused, comparisons: [] };
       }
+      // The only adapter here is SwiftShader: 'auto' passes it over, 'webgpu' takes it.
+      const gpu = await sdk.MaskLlava.load(helpers.fixtureUrl, { device: 'webgpu' });
+      const gpuDevice = { device: gpu.device, reason: gpu.deviceReason };
       const wasm = await sdk.MaskLlava.load(helpers.fixtureUrl, { device: 'wasm' });
       const image = helpers.scene();
-      const onGpu = await auto.encode(image, { amg });
+      const onGpu = await gpu.encode(image, { amg });
       const onCpu = await wasm.encode(image, { amg });
       const question = 'Is there a red circle?';
       // The full Mask-LLaVA mix (CLS, pooled patches, objects; plain LLaVA is the oracle test's),
       // the same plan on both; each device pools its own masks, compared by IoU below.
       const plan = onCpu.plan({ budget: 57 });
-      const a = await auto.nextTokenLogits(onGpu, question, { plan });
+      const a = await gpu.nextTokenLogits(onGpu, question, { plan });
       const b = await wasm.nextTokenLogits(onCpu, question, { plan });
       let maxDiff = 0;
       let maxAbs = 0;
@@ -43,9 +46,9 @@ test('device choice is reported; WebGPU and WASM next-token logits agree where b
       const comparisons = [{ total: plan.total, objects: plan.objects, length: a.length, maxDiff, maxAbs, sameArgmax: argmax(a) === argmax(b) }];
       const maskIoUs = onCpu.masks.map((m, i) => (onGpu.masks[i] ? sdk.maskIoU(m, onGpu.masks[i]) : 0));
       const maskCounts = [onGpu.masks.length, onCpu.masks.length];
-      await auto.dispose();
+      await gpu.dispose();
       await wasm.dispose();
-      return { autoDevice, refused: null, comparisons, maskIoUs, maskCounts, wasmDevice: wasm.device };
+      return { autoDevice, gpuDevice, refused: null, comparisons, maskIoUs, maskCounts, wasmDevice: wasm.device };
     },
     { amg: { ...PERMISSIVE_AMG, pointsPerSide: 1 }, hasAdapter: info.project.name === 'webgpu' },
   );
@@ -56,7 +59,10 @@ test('device choice is reported; WebGPU and WASM next-token logits agree where b
     expect(r.refused!.message).toContain("device: 'auto'");
     return;
   }
-  expect(r.autoDevice.device).toBe('webgpu');
+  expect(r.autoDevice.device).toBe('wasm');
+  expect(r.autoDevice.reason).toContain('(google swiftshader) is a software fallback');
+  expect(r.autoDevice.reason).toContain("pass device: 'webgpu' to use it anyway");
+  expect(r.gpuDevice).toEqual({ device: 'webgpu', reason: "WebGPU adapter: google swiftshader (a software fallback adapter, requested with device: 'webgpu')" });
   expect(r.wasmDevice).toBe('wasm');
   expect(r.maskCounts![0]).toBe(r.maskCounts![1]);
   expect(Math.min(...r.maskIoUs!)).toBeGreaterThan(0.9);

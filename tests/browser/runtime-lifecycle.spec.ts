@@ -1,21 +1,21 @@
 import { type Page, expect, test } from '@playwright/test';
 import type { EncodedImage, MaskLlava, MaskLlavaError } from '../../src/index.ts';
 import type { RuntimeWindow } from './pages/runtime.ts';
-import { PERMISSIVE_AMG, openRuntimePage } from './runtime-page.ts';
+import { PERMISSIVE_AMG, deviceOf, openRuntimePage } from './runtime-page.ts';
 
 // One page, one model and one encoded image for the whole file: encoding is slow on SwiftShader.
 test.describe.configure({ mode: 'serial', timeout: 300_000 });
 
 let page: Page;
 
-test.beforeAll(async ({ browser }) => {
+test.beforeAll(async ({ browser }, info) => {
   page = await browser.newPage();
   await openRuntimePage(page);
-  await page.evaluate(async (amg) => {
+  await page.evaluate(async ({ amg, device }) => {
     const w = window as unknown as Ctx;
-    w.vlm = await w.sdk.MaskLlava.load(w.helpers.fixtureUrl);
+    w.vlm = await w.sdk.MaskLlava.load(w.helpers.fixtureUrl, { device });
     w.img = await w.vlm.encode(w.helpers.scene(), { amg });
-  }, { ...PERMISSIVE_AMG, pointsPerSide: 2 });
+  }, { amg: { ...PERMISSIVE_AMG, pointsPerSide: 2 }, device: deviceOf(info.project.name) });
 });
 
 test.afterAll(async () => {

@@ -8,6 +8,14 @@ export async function openRuntimePage(page: Page): Promise<void> {
 }
 
 /**
+ * The device a project exercises. The webgpu project's adapter is SwiftShader, which device 'auto'
+ * passes over (software), so its tests ask for WebGPU explicitly.
+ */
+export function deviceOf(project: string): 'webgpu' | 'wasm' {
+  return project === 'webgpu' ? 'webgpu' : 'wasm';
+}
+
+/**
  * Mask generation settings that let the random-weight fixture segmenter produce masks (its
  * predicted IoUs are noise), with few points so SwiftShader stays quick.
  */

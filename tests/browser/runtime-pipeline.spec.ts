@@ -1,14 +1,14 @@
 import { expect, test } from '@playwright/test';
 import type { RuntimeWindow } from './pages/runtime.ts';
-import { PERMISSIVE_AMG, openRuntimePage } from './runtime-page.ts';
+import { PERMISSIVE_AMG, deviceOf, openRuntimePage } from './runtime-page.ts';
 
 test('full pipeline on the tiny fixture: masks, plan, streamed answer, usage and prefill length', async ({ page }, info) => {
   // SwiftShader runs the encoders and a 576-token prefill slowly, more so on a busy machine.
   test.setTimeout(300_000);
   await openRuntimePage(page);
-  const r = await page.evaluate(async (amg) => {
+  const r = await page.evaluate(async ({ amg, device }) => {
     const { sdk, helpers } = window as unknown as RuntimeWindow;
-    const vlm = await sdk.MaskLlava.load(helpers.fixtureUrl);
+    const vlm = await sdk.MaskLlava.load(helpers.fixtureUrl, { device });
     const longBefore = helpers.longTasks.length;
     const img = await vlm.encode(helpers.scene(), { amg });
     const plan = img.plan({ budget: 57 });
@@ -31,7 +31,7 @@ test('full pipeline on the tiny fixture: masks, plan, streamed answer, usage and
     const masks = img.masks.map((m) => ({ size: m.size, area: m.area, words: m.bits.length, bbox: m.bbox }));
     await vlm.dispose();
     return { device: vlm.device, reason: vlm.deviceReason, plan, usage, usage2, deltas, text, masks, timings: img.timings, referenceLength: reference.length, referenceText, longest, proposals: img.proposals, defaults };
-  }, PERMISSIVE_AMG);
+  }, { amg: PERMISSIVE_AMG, device: deviceOf(info.project.name) });
 
   expect(r.device).toBe(info.project.name);
   expect(r.masks.length).toBeGreaterThan(0);
@@ -69,7 +69,7 @@ test('plain-LLaVA mode (all patch tokens) gives the same greedy tokens as transf
   // SwiftShader runs the encoders and a 576-token prefill slowly, more so on a busy machine.
   test.setTimeout(300_000);
   await openRuntimePage(page);
-  const device = info.project.name as 'wasm' | 'webgpu';
+  const device = deviceOf(info.project.name);
   const r = await page.evaluate(
     async ({ device, amg }) => {
       const { sdk, helpers } = window as unknown as RuntimeWindow;

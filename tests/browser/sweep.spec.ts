@@ -1,6 +1,7 @@
 import { expect, type Page, test } from '@playwright/test';
 import type { SweepProgress, SweepRecord, SweepResult } from '../../src/eval/sweep.ts';
 import type { SweepRow } from '../../src/eval/summary.ts';
+import { deviceOf } from './runtime-page.ts';
 
 interface TinySweep {
   result: SweepResult;
@@ -17,8 +18,6 @@ async function tinySweep(page: Page, device: string, stopAfter?: number): Promis
   await page.waitForFunction(() => document.title === 'ready');
   return (await page.evaluate((o) => window.tinySweep(o as { stopAfter?: number; device: 'wasm' | 'webgpu' }), { stopAfter, device })) as TinySweep;
 }
-
-const deviceOf = (project: string) => (project === 'webgpu' ? 'webgpu' : 'wasm');
 
 test('the sweep asks every question at every budget per variant, encoding each image once per model', async ({ page }, info) => {
   const { result, events, rows, modelName } = await tinySweep(page, deviceOf(info.project.name));
