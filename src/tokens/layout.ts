@@ -1,6 +1,6 @@
 /**
  * The token layout: the one place the order of visual tokens the LLM sees is built
- * (docs/composition.md, "Token layout"): `[CLS] [patches row-major] [objects in pruned order]`,
+ * (docs/composition.md, "Token layout"): `[CLS] [reduced tokens] [patches row-major] [objects in pruned order]`,
  * kinds absent from the plan skipped.
  */
 import { DimensionError, InvalidArgumentError } from '../errors.ts';
@@ -11,6 +11,7 @@ import { checkNormMode, type NormScaleMode, normScaleToken, patchStatistics } fr
 import type { TokenPlan } from './plan.ts';
 import { poolMask } from './pool-mask.ts';
 import { poolPatches } from './pool.ts';
+import { type Reduction, isReducer, reducePatches } from './reduce/index.ts';
 
 /** Kind codes of the composed tokens, in layout order: CLS, then patches, then objects. */
 export const TokenKind = { cls: 0, patch: 1, object: 2 } as const;
@@ -66,11 +67,13 @@ export function composeVisualTokens(
   checkNormMode(normMode);
   checkMasks(masks);
   const [ph, pw] = plan.grid;
-  if (plan.maskIds.length !== plan.objects || plan.total !== plan.cls + ph * pw + plan.objects) {
+  const reduced = plan.reduced ?? 0;
+  if (plan.maskIds.length !== plan.objects || plan.total !== plan.cls + ph * pw + plan.objects + reduced) {
     throw new InvalidArgumentError('plan is inconsistent (total, grid, objects, maskIds disagree); pass a plan from planImage');
   }
   const patches = hidden.subarray(dim);
-  const stats = normMode === 'per-image' && plan.cls + plan.objects > 0 ? patchStatistics(patches) : undefined;
+  const reduction = reduced > 0 ? reduceFor(plan, patches, gh * gw, dim, hidden.subarray(0, dim)) : undefined;
+  const stats = normMode === 'per-image' && (plan.cls + plan.objects > 0 || reduction?.merged) ? patchStatistics(patches) : undefined;
   const tokens = new Float32Array(plan.total * dim);
   const kinds = new Uint8Array(plan.total);
   let t = 0;
@@ -79,6 +82,13 @@ export function composeVisualTokens(
     tokens.set(hidden.subarray(0, dim), 0);
     if (stats) normScaleToken(tokens, 0, dim, stats);
     kinds[t++] = TokenKind.cls;
+  }
+  if (reduction) {
+    tokens.set(reduction.tokens, t * dim);
+    // Merged tokens are means of several patches, like object tokens: scaled by the same rule.
+    if (reduction.merged && stats) for (let r = 0; r < reduced; r++) normScaleToken(tokens, (t + r) * dim, dim, stats);
+    kinds.fill(TokenKind.patch, t, t + reduced);
+    t += reduced;
   }
   if (ph * pw > 0) {
     tokens.set(poolPatches(patches, gh, gw, dim, ph, pw), t * dim);
@@ -93,4 +103,11 @@ export function composeVisualTokens(
     kinds[t++] = TokenKind.object;
   }
   return { tokens, kinds };
+}
+
+/** The reducer's tokens for a reducer plan (`plan.policy` names the reducer). */
+function reduceFor(plan: TokenPlan, patches: Float32Array, n: number, dim: number, global: Float32Array): Reduction {
+  if (!isReducer(plan.policy)) throw new InvalidArgumentError(`plan has ${plan.reduced} reduced tokens but policy ${JSON.stringify(plan.policy)} is not a reducer; pass a plan from planImage`);
+  if (plan.reduced! > n) throw new InvalidArgumentError(`plan asks for ${plan.reduced} reduced tokens from ${n} patches; plan with this model's grid`);
+  return reducePatches(plan.policy, patches, n, dim, plan.reduced!, global, plan.seed ?? 0);
 }

@@ -3,13 +3,16 @@ import { BudgetError, InvalidArgumentError } from '../errors.ts';
 import type { BitMask } from '../masks/bitmask.ts';
 import { pruneMasks } from '../masks/prune.ts';
 import { checkInteger, describeValue } from '../validate.ts';
+import { REDUCERS, type ReducerName, isReducer } from './reduce/index.ts';
 
 /**
  * How a budget is split between kinds. 'balanced' (default) follows the paper's configs;
  * 'patch-only' is plain LLaVA-style pooling; 'object-first' fills objects before patches;
- * 'explicit' takes the caller's split.
+ * 'explicit' takes the caller's split. A reducer name ('divprune', 'tome', 'kmeans',
+ * 'cls-topk', 'random') spends the whole budget on patch tokens chosen or merged by that
+ * training-free reducer (docs/composition.md, "Training-free reducers").
  */
-export type PlanPolicy = 'balanced' | 'patch-only' | 'object-first' | 'explicit';
+export type PlanPolicy = 'balanced' | 'patch-only' | 'object-first' | 'explicit' | ReducerName;
 
 /** A caller-chosen split for policy 'explicit'. */
 export interface ExplicitSplit {
@@ -29,7 +32,9 @@ export interface TokenSplit {
   grid: [number, number];
   /** Number of object tokens. */
   objects: number;
-  /** `cls + grid[0]*grid[1] + objects`, never more than the budget. */
+  /** Patch tokens a reducer policy makes (absent for the other policies). */
+  reduced?: number;
+  /** `cls + grid[0]*grid[1] + objects + (reduced ?? 0)`, never more than the budget. */
   total: number;
 }
 
@@ -57,6 +62,8 @@ export interface TokenPlan extends TokenSplit {
   maskIds: number[];
   /** Indices of masks removed by pruning (overlapping, empty or beyond `maxCount`), by score descending. */
   pruned: number[];
+  /** Seed of the seeded reducers ('random', 'kmeans'). */
+  seed?: number;
 }
 
 /** Options of {@link planImage}. */
@@ -71,9 +78,11 @@ export interface PlanImageOptions {
   maxCount?: number;
   /** The split, required when `policy` is 'explicit'. */
   explicit?: ExplicitSplit;
+  /** Seed of the seeded reducers ('random', 'kmeans'). @defaultValue 0 */
+  seed?: number;
 }
 
-const POLICIES: readonly PlanPolicy[] = ['balanced', 'patch-only', 'object-first', 'explicit'];
+const POLICIES: readonly PlanPolicy[] = ['balanced', 'patch-only', 'object-first', 'explicit', ...REDUCERS];
 
 /**
  * Splits a budget into CLS, pooled patches and objects. 'balanced': `cls = 1`, `rem = B - 1`,
@@ -104,6 +113,10 @@ export function planTokens(opts: PlanTokensOptions): TokenSplit {
     total: cls + g[0] * g[1] + objects,
   });
 
+  if (isReducer(policy)) {
+    const reduced = Math.min(budget, gh * gw);
+    return { cls: 0, grid: [0, 0], objects: 0, reduced, total: reduced };
+  }
   switch (policy) {
     case 'balanced': {
       const rem = budget - 1;
@@ -167,5 +180,7 @@ export function planImage(masks: readonly BitMask[], grid: [number, number], opt
   checkBudget(opts.budget); // before the (comparatively) costly pruning
   const { kept, removed } = pruneMasks(masks, { iouThreshold: opts.iouThreshold ?? 0.5, maxCount: opts.maxCount ?? Infinity });
   const split = planTokens({ budget: opts.budget, availableMasks: kept.length, grid, policy, explicit: opts.explicit });
-  return { policy, budget: opts.budget, ...split, maskIds: kept.slice(0, split.objects), pruned: removed };
+  const seed = opts.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new InvalidArgumentError(`seed must be an integer, got ${describeValue(seed)}`);
+  return { policy, budget: opts.budget, ...split, maskIds: kept.slice(0, split.objects), pruned: removed, ...(isReducer(policy) ? { seed } : {}) };
 }

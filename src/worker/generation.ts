@@ -7,7 +7,7 @@ import { ort, runSession } from './backend.ts';
 import type { ImageFeatures } from './encoding.ts';
 import type { LoadedModel } from './loading.ts';
 import type { GenerateRequest, GenerateResult, GenerateUsage, TokenSink } from './protocol.ts';
-import { seededRandom } from './sampling.ts';
+import { seededRandom } from '../numeric.ts';
 import { TextDeltas } from './text-deltas.ts';
 
 /** The prefill's input embeddings and what went into them. */

@@ -7,7 +7,8 @@ import { SessionError } from '../errors.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { ort, runSession } from './backend.ts';
 import type { Device } from './protocol.ts';
-import { type Random, type SamplingOptions, sampleToken } from './sampling.ts';
+import type { Random } from '../numeric.ts';
+import { type SamplingOptions, sampleToken } from './sampling.ts';
 import { yieldToEventLoop } from './yield.ts';
 
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ModelManifest } from '../../src/models/manifest.ts';
 import { parseManifest } from '../../src/models/parse.ts';
-import { argmax } from '../../src/worker/sampling.ts';
+import { argmax } from '../../src/numeric.ts';
 
 // The shipped ShapesWorld package, run with onnxruntime-web (wasm) in node, must reproduce the
 // PyTorch reference outputs that training/export.py wrote for one sample.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors.ts';
-import { argmax, checkSampling, sampleToken, seededRandom } from '../../../src/worker/sampling.ts';
+import { argmax, seededRandom } from '../../../src/numeric.ts';
+import { checkSampling, sampleToken } from '../../../src/worker/sampling.ts';
 
 const logits = Float32Array.from([0.5, 2, 1, 2, -1]);
 
