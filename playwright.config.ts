@@ -36,9 +36,9 @@ export default defineConfig({
     {
       // SwiftShader software adapter: correctness of the WebGPU path, not its speed.
       name: 'webgpu',
-      // Whole-set semantics and the experiment page do not depend on the device (composition is
-      // the same code on both) and take minutes of software-GPU time: they run on wasm only.
-      testIgnore: ['**/shapesworld-eval.spec.ts', '**/experiments.spec.ts'],
+      // Whole-set semantics, the experiment page and sharded sweeps do not depend on the device
+      // (composition is the same code on both) and take minutes of software-GPU time: wasm only.
+      testIgnore: ['**/shapesworld-eval.spec.ts', '**/experiments.spec.ts', '**/sweep-shards.spec.ts'],
       use: { launchOptions: { executablePath: chromium, args: [...baseArgs, '--enable-unsafe-webgpu'] } },
     },
   ],

@@ -12,6 +12,8 @@ import {
   type ExperimentModel,
   type ExperimentResult,
   type SweepRow,
+  POLICY_LABELS,
+  SWEEP_POLICIES,
   accuracy,
   lineChartSvg,
   loadEvalSet,
@@ -89,11 +91,20 @@ function showError(message: string): void {
   errorBox.hidden = message === '';
 }
 
+/** One checkbox per sweepable policy; three kinds and patch-only start ticked. */
+const policyBoxes = SWEEP_POLICIES.map((policy) => {
+  const wrap = document.createElement('label');
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.id = `policy-${policy}`;
+  box.checked = policy === 'balanced' || policy === 'patch-only';
+  wrap.append(box, ` ${POLICY_LABELS[policy]}`);
+  $('policies').append(wrap);
+  return { policy, box };
+});
+
 function config(): ExperimentConfig {
-  const kinds = [
-    ...($<HTMLInputElement>('kind-three').checked ? [{ name: 'three kinds', policy: 'balanced' as const }] : []),
-    ...($<HTMLInputElement>('kind-patch').checked ? [{ name: 'patch only', policy: 'patch-only' as const }] : []),
-  ];
+  const kinds = policyBoxes.filter((p) => p.box.checked).map((p) => ({ name: POLICY_LABELS[p.policy], policy: p.policy }));
   const models: ExperimentModel[] = choices
     .filter((c) => c.box.checked)
     .map((c) => ({
@@ -101,7 +112,7 @@ function config(): ExperimentConfig {
       variants: c.fixedPolicy ? [{ name: c.label, policy: c.fixedPolicy }] : kinds.map((k) => ({ name: `${c.label} · ${k.name}`, policy: k.policy })),
     }))
     .filter((m) => m.variants.length > 0);
-  if (models.length === 0) throw new Error('Pick at least one model and one token kind.');
+  if (models.length === 0) throw new Error('Pick at least one model and one token policy.');
   const device = $<HTMLSelectElement>('device').value as ExperimentConfig['device'];
   return { evalSet: evalUrl.value, models, budgets: parseBudgets(budgetsInput.value), limit: Number(limit.value) || undefined, device };
 }

@@ -39,6 +39,8 @@ export { normScale, patchStatistics, type NormScaleMode, type PatchStatistics } 
 export {
   planTokens,
   planImage,
+  POLICY_LABELS,
+  SWEEP_POLICIES,
   type PlanPolicy,
   type TokenPlan,
   type TokenSplit,
@@ -46,6 +48,7 @@ export {
   type PlanTokensOptions,
   type PlanImageOptions,
 } from './tokens/plan.ts';
+export { REDUCERS, reducePatches, type ReducerName, type Reduction } from './tokens/reduce/index.ts';
 export { composeVisualTokens, TokenKind, type TokenKindCode, type ComposedTokens } from './tokens/layout.ts';
 export { tokenNorms, type TokenNorms } from './tokens/token-norms.ts';
 
@@ -82,6 +85,7 @@ export {
 } from './eval/sweep.ts';
 export { runExperiment, type ExperimentConfig, type ExperimentModel, type ExperimentProgress, type ExperimentResult } from './eval/experiment.ts';
 export { loadEvalSet } from './eval/dataset.ts';
+export { parseShard, shardItems, mergeExperiments, type Shard } from './eval/shard.ts';
 export { summariseSweep, sweepTable, sweepCsv, accuracy, questionTypes, type SweepRow, type Tally } from './eval/summary.ts';
 export { meanBestIoU, type BestIoU } from './eval/mask-quality.ts';
 export { lineChartSvg, type ChartSeries, type ChartOptions } from './eval/chart.ts';

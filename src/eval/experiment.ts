@@ -7,6 +7,7 @@ import { MaskLlava } from '../client.ts';
 import type { PlanPolicy } from '../tokens/plan.ts';
 import type { DevicePreference } from '../worker/protocol.ts';
 import { loadEvalSet } from './dataset.ts';
+import { type Shard, shardItems } from './shard.ts';
 import { type SweepRow, summariseSweep } from './summary.ts';
 import { type SweepBudget, type SweepProgress, type SweepResult, type SweepVariant, runSweep } from './sweep.ts';
 
@@ -32,6 +33,8 @@ export interface ExperimentConfig {
   device?: DevicePreference;
   /** WASM threads. @defaultValue the SDK's default */
   numThreads?: number;
+  /** Run only this shard of the images (after `limit`); merge shards with mergeExperiments. */
+  shard?: Shard;
 }
 
 /** Progress of an experiment: loading, then the sweep's own events. */
@@ -62,7 +65,7 @@ export async function runExperiment(
   const { signal, onProgress } = opts;
   onProgress?.({ status: 'loading', what: config.evalSet });
   const all = await loadEvalSet(config.evalSet, signal);
-  const items = config.limit === undefined ? all : all.slice(0, config.limit);
+  const items = shardItems(config.limit === undefined ? all : all.slice(0, config.limit), config.shard);
   const models: MaskLlava[] = [];
   try {
     const variants: SweepVariant[] = [];

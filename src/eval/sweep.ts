@@ -12,6 +12,7 @@ import type { EncodedImage } from '../encoded-image.ts';
 import type { ImageInput } from '../image/decode.ts';
 import type { BitMask } from '../masks/bitmask.ts';
 import type { PlanPolicy } from '../tokens/plan.ts';
+import { isReducer } from '../tokens/reduce/index.ts';
 import { meanBestIoU } from './mask-quality.ts';
 
 /** One model configuration of the sweep: a model and how its budgets are split. */
@@ -127,7 +128,7 @@ export function resolveBudget(budget: SweepBudget, policy: PlanPolicy, grid: rea
   if (budget !== 'full') return budget;
   const patches = grid[0] * grid[1];
   // 'full' for three kinds: CLS + the whole grid + every mask; balanced planning then keeps them all.
-  return policy === 'patch-only' ? patches : 1 + patches + masks;
+  return policy === 'patch-only' || isReducer(policy) ? patches : 1 + patches + masks;
 }
 
 /** Parses a budget list such as "full,57,15" (the CLI's and the experiment page's format). */

@@ -84,6 +84,22 @@ export interface PlanImageOptions {
 
 const POLICIES: readonly PlanPolicy[] = ['balanced', 'patch-only', 'object-first', 'explicit', ...REDUCERS];
 
+/** A short label per policy, for tables, charts and pickers. */
+export const POLICY_LABELS: Readonly<Record<PlanPolicy, string>> = {
+  balanced: 'three kinds',
+  'patch-only': 'patch only',
+  'object-first': 'object first',
+  explicit: 'explicit split',
+  divprune: 'DivPrune',
+  tome: 'ToMe merging',
+  kmeans: 'k-means centroids',
+  'cls-topk': 'CLS-similarity top-k',
+  random: 'random k',
+};
+
+/** Policies a budget sweep can compare (every one but 'explicit', which needs a caller's split). */
+export const SWEEP_POLICIES: readonly PlanPolicy[] = POLICIES.filter((p) => p !== 'explicit');
+
 /**
  * Splits a budget into CLS, pooled patches and objects. 'balanced': `cls = 1`, `rem = B - 1`,
  * `objTarget = min(K, floor(rem*20/56))`, `g = min(gh, gw, floor(sqrt(rem - objTarget)))`,

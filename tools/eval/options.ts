@@ -3,8 +3,9 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../../src/errors.ts';
 import { MAIN_MODEL, SHAPESWORLD_EVAL } from '../../demo/catalog.ts';
 import type { ExperimentModel } from '../../src/eval/experiment.ts';
+import { type Shard, parseShard } from '../../src/eval/shard.ts';
 import { parseBudgets, type SweepBudget } from '../../src/eval/sweep.ts';
-import type { PlanPolicy } from '../../src/tokens/plan.ts';
+import { type PlanPolicy, POLICY_LABELS, SWEEP_POLICIES } from '../../src/tokens/plan.ts';
 import type { DevicePreference } from '../../src/worker/protocol.ts';
 
 /** The parsed options. */
@@ -17,18 +18,15 @@ export interface ToolOptions {
   evalSet: string;
   model: string;
   policies: PlanPolicy[];
+  /** This run's shard of the images (`--shard i/n`). */
+  shard: Shard | undefined;
+  /** Where to write the whole result as JSON (`--out`), e.g. for merging shards. */
+  out: string | undefined;
 }
-
-/** Table names of the policies a sweep can compare. */
-export const POLICY_NAMES: Partial<Record<PlanPolicy, string>> = {
-  balanced: 'three kinds',
-  'patch-only': 'patch only',
-  'object-first': 'object first',
-};
 
 /** A model swept with the given policies, each variant named after its policy. */
 export function modelWithPolicies(url: string, policies: readonly PlanPolicy[], prefix = ''): ExperimentModel {
-  return { url, variants: policies.map((policy) => ({ name: `${prefix}${POLICY_NAMES[policy] ?? policy}`, policy })) };
+  return { url, variants: policies.map((policy) => ({ name: `${prefix}${POLICY_LABELS[policy]}`, policy })) };
 }
 
 /** Chromium flags for a device: WebGPU needs its flag (SwiftShader here), WASM none. */
@@ -38,8 +36,9 @@ export function deviceArgs(device: DevicePreference): string[] {
 
 
 function checkPolicy(p: string): PlanPolicy {
-  if (p in POLICY_NAMES) return p as PlanPolicy;
-  throw new InvalidArgumentError(`--policies takes ${Object.keys(POLICY_NAMES).join(', ')}, got ${p}`);
+  const policy = SWEEP_POLICIES.find((s) => s === p);
+  if (policy) return policy;
+  throw new InvalidArgumentError(`--policies takes ${SWEEP_POLICIES.join(', ')}, got ${p}`);
 }
 
 /** Parses argv; `defaultBudgets` differs between the tools. */
@@ -54,6 +53,8 @@ export function parseToolOptions(argv: string[], defaultBudgets: string): ToolOp
       eval: { type: 'string', default: `/${SHAPESWORLD_EVAL}` },
       model: { type: 'string', default: `/${MAIN_MODEL.manifest}` },
       policies: { type: 'string', default: 'balanced,patch-only' },
+      shard: { type: 'string' },
+      out: { type: 'string' },
     },
   });
   const int = (name: string, v: string | undefined): number | undefined => {
@@ -72,5 +73,7 @@ export function parseToolOptions(argv: string[], defaultBudgets: string): ToolOp
     evalSet: values.eval,
     model: values.model,
     policies: values.policies.split(',').filter(Boolean).map(checkPolicy),
+    shard: values.shard === undefined ? undefined : parseShard(values.shard),
+    out: values.out,
   };
 }

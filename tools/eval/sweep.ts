@@ -1,12 +1,15 @@
 /**
- * `npm run sweep -- --budgets 576,57,15 [--limit N] [--model URL] [--eval URL] [--policies balanced,patch-only]
- * [--device wasm|webgpu|auto] [--threads N]`: the experiment page's sweep, headless; prints the table.
- * URLs are as the dev server serves them (public/ at the root).
+ * `npm run sweep -- --budgets 576,57,15 [--limit N] [--model URL] [--eval URL]
+ * [--policies balanced,patch-only,divprune,...] [--device wasm|webgpu|auto] [--threads N]
+ * [--shard i/n] [--out result.json]`: the experiment page's sweep, headless; prints the table.
+ * URLs are as the dev server serves them (public/ at the root). With `--shard i/n` it runs every
+ * n-th image only; `npm run sweep:merge -- a.json b.json ...` joins the shards' `--out` files.
  */
+import { writeFile } from 'node:fs/promises';
 import { PAPER_BUDGETS } from '../../demo/catalog.ts';
-import { sweepTable } from '../../src/eval/summary.ts';
 import { runHeadless } from './drive.ts';
 import { modelWithPolicies, parseToolOptions } from './options.ts';
+import { printExperiment } from './print.ts';
 
 const opts = parseToolOptions(process.argv.slice(2), PAPER_BUDGETS);
 const { result, browserVersion } = await runHeadless({
@@ -16,10 +19,10 @@ const { result, browserVersion } = await runHeadless({
   limit: opts.limit,
   device: opts.device,
   numThreads: opts.numThreads,
+  ...(opts.shard ? { shard: opts.shard } : {}),
 });
-console.log(`${opts.model} on ${opts.evalSet}: ${result.images} images, ${result.questions} questions; ${result.device}, ${result.numThreads} threads, Chromium ${browserVersion}`);
-console.log(sweepTable(result.rows));
-for (const q of result.sweep.maskQuality) {
-  console.log(`mask quality (${q.model}): mean best IoU ${q.meanBestIoU.toFixed(3)} over ${q.objects} objects, ${q.proposalsPerImage.toFixed(1)} proposals per image`);
+printExperiment(result, `Chromium ${browserVersion}`);
+if (opts.out) {
+  await writeFile(opts.out, JSON.stringify({ ...result, browserVersion }));
+  console.log(`wrote ${opts.out}`);
 }
-console.log(`sweep ${(result.sweepMs / 1000).toFixed(1)} s`);
