@@ -23,9 +23,9 @@ export function toMe(patches: Float32Array, n: number, dim: number, k: number): 
     const a = tokens.filter((_, i) => i % 2 === 0);
     const b = tokens.filter((_, i) => i % 2 === 1);
     const r = Math.min(tokens.length - k, a.length);
-    const mean = (t: (typeof tokens)[number]) => Float32Array.from(t.sum, (v) => v / t.size);
-    const ua = unitRows(new Float32Array(a.flatMap((t) => Array.from(mean(t)))), a.length, dim);
-    const ub = unitRows(new Float32Array(b.flatMap((t) => Array.from(mean(t)))), b.length, dim);
+    // Cosine similarity ignores scale, so the sums stand in for the means.
+    const ua = unitRows(stack(a.map((t) => t.sum), dim), a.length, dim);
+    const ub = unitRows(stack(b.map((t) => t.sum), dim), b.length, dim);
     const edges = a.map((_, i) => {
       let best = 0;
       let bestSim = -Infinity;
@@ -49,7 +49,8 @@ export function toMe(patches: Float32Array, n: number, dim: number, k: number): 
       dst.group.push(...src.group);
       gone.add(i);
     }
-    tokens = tokens.filter((t) => !gone.has(a.indexOf(t))).sort((x, y) => Math.min(...x.group) - Math.min(...y.group));
+    const dropped = new Set([...gone].map((i) => a[i]!));
+    tokens = tokens.filter((t) => !dropped.has(t)).sort((x, y) => Math.min(...x.group) - Math.min(...y.group));
   }
   return finish(
     tokens.map((t) => t.group),
@@ -121,6 +122,12 @@ export function kMeans(patches: Float32Array, n: number, dim: number, k: number,
     else tokens.set(meanOf(g, patches, dim), r * dim);
   });
   return { tokens, groups: ordered.map(({ g }) => g) };
+}
+
+function stack(rows: readonly Float64Array[], dim: number): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  rows.forEach((r, i) => out.set(r, i * dim));
+  return out;
 }
 
 function meanOf(group: readonly number[], patches: Float32Array, dim: number): Float32Array {

@@ -14,9 +14,14 @@ export function divPrune(patches: Float32Array, n: number, dim: number, k: numbe
   const unit = unitRows(patches, n, dim);
   const dist = (i: number, j: number) => 1 - dotRows(unit, i, unit, j, dim);
   // minDist[i]: distance from i to the nearest chosen token (before the first pick: to its nearest other token).
-  const minDist = new Float64Array(n).fill(Infinity);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) minDist[i] = Math.min(minDist[i]!, dist(i, j));
-  if (n === 1) minDist[0] = 0;
+  const minDist = new Float64Array(n).fill(n === 1 ? 0 : Infinity);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const d = dist(i, j);
+      if (d < minDist[i]!) minDist[i] = d;
+      if (d < minDist[j]!) minDist[j] = d;
+    }
+  }
   const chosen: number[] = [];
   const taken = new Uint8Array(n);
   for (let t = 0; t < k; t++) {
