@@ -1,0 +1,146 @@
+import { expect, type Page, test } from '@playwright/test';
+import { HUB_SIZES } from '../../tools/fixtures/hub.ts';
+import { FIXTURE_DTYPES, type FixtureDtype, NANOLLAVA_EXTERNAL_DATA_REPO, NANOLLAVA_FP16_F32IO_REPO, NANOLLAVA_IMAGE_TOKENS, NANOLLAVA_REPO, SLIMSAM_DTYPES, SLIMSAM_REPO } from '../../tools/fixtures/hub-layout.ts';
+import { hubMirrorUrl } from './hub-mirror.ts';
+import type { GenerateRequest, GenerateResult, Oracle, OracleImage, SegmentRequest, SegmentResult } from './pages/tjs-oracle.ts';
+
+// transformers.js 4.3.1 loading the Hub-layout fixtures by repo id from the local mirror: the
+// oracle the SDK's published-repo path is compared against (tests/browser/pages/tjs-oracle.ts).
+
+type Device = 'wasm' | 'webgpu';
+const deviceOf = (projectName: string): Device => (projectName === 'webgpu' ? 'webgpu' : 'wasm');
+
+/** What transformers.js does with each dtype on SwiftShader's adapter (no shader-f16), as measured. */
+const WEBGPU_REFUSES: Partial<Record<FixtureDtype, RegExp>> = { fp16: /does not support fp16/ };
+
+async function openOracle(page: Page): Promise<void> {
+  await page.goto('/tests/browser/pages/tjs-oracle.html');
+  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function call<Req, Res>(page: Page, method: keyof Oracle, req: Req): Promise<Outcome<Res>> {
+  return page.evaluate(
+    async ([m, r]) => {
+      try {
+        const oracle = (window as unknown as { oracle: Record<string, (x: unknown) => Promise<unknown>> }).oracle;
+        return { ok: true as const, value: (await oracle[m]?.(r)) as never };
+      } catch (e) {
+        return { ok: false as const, error: String(e) };
+      }
+    },
+    [method, req] as const,
+  ) as Promise<Outcome<Res>>;
+}
+
+/** A 320x240 RGBA test image: a disc and a bar over gradients; `variant` moves them. */
+function testImage(variant: number): OracleImage {
+  const [width, height] = [320, 240];
+  const rgba = new Array<number>(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const disc = (x - 100 - 60 * variant) ** 2 + (y - 120) ** 2 < 50 ** 2;
+      const bar = x > 200 - 120 * variant && x < 260 - 120 * variant && y > 30 && y < 90;
+      rgba[i] = disc ? 230 : bar ? 20 : Math.round((255 * x) / width);
+      rgba[i + 1] = disc ? 40 : bar ? 200 : Math.round((255 * y) / height);
+      rgba[i + 2] = bar ? 240 : 90;
+      rgba[i + 3] = 255;
+    }
+  }
+  return { rgba, width, height };
+}
+
+const question = 'What is in the picture?';
+const generateReq = (device: Device, dtype: FixtureDtype, image: OracleImage, repo = NANOLLAVA_REPO): GenerateRequest => ({ host: hubMirrorUrl(), repo, dtype, device, image, question });
+
+test.describe('transformers.js oracle on the nanoLLaVA-layout fixture', () => {
+  test.setTimeout(600_000);
+
+  test('loads the repo by id from the mirror in every dtype and generates 16 greedy tokens', async ({ page }, info) => {
+    const device = deviceOf(info.project.name);
+    await openOracle(page);
+    const image = testImage(0);
+    const rows: string[] = [];
+    const tokens = new Map<FixtureDtype, number[]>();
+    for (const dtype of FIXTURE_DTYPES) {
+      const t0 = Date.now();
+      const out = await call<GenerateRequest, GenerateResult>(page, 'generate', generateReq(device, dtype, image));
+      rows.push(`${device} ${dtype.padEnd(6)} ${out.ok ? `${JSON.stringify(out.value.tokens)} ${Date.now() - t0} ms` : `FAILS: ${out.error.slice(0, 160)}`}`);
+      const refusal = device === 'webgpu' ? WEBGPU_REFUSES[dtype] : undefined;
+      if (refusal) {
+        expect(out.ok ? 'loaded' : out.error, `${dtype} on ${device}`).toMatch(refusal);
+        continue;
+      }
+      if (!out.ok) throw new Error(`${dtype} on ${device}: ${out.error}`);
+      const { inputIds, pixelDims } = out.value;
+      const imageId = HUB_SIZES.text.vocabSize - 1; // <image>: the last added token
+      expect(inputIds.filter((id) => id === imageId)).toHaveLength(NANOLLAVA_IMAGE_TOKENS);
+      expect(pixelDims).toEqual([1, 3, 384, 384]);
+      expect(out.value.tokens).toHaveLength(16);
+      for (const id of out.value.tokens) expect(id).toBeLessThan(HUB_SIZES.text.vocabSize);
+      tokens.set(dtype, out.value.tokens);
+    }
+    console.log(`transformers.js ${NANOLLAVA_REPO} (${question}):\n${rows.join('\n')}`);
+    // Random weights still give an answer that is not one repeated token.
+    expect(new Set(tokens.get('fp32')).size).toBeGreaterThan(3);
+  });
+
+  test('the answer depends on the image; external-data and float32-I/O fp16 variants load', async ({ page }, info) => {
+    const device = deviceOf(info.project.name);
+    await openOracle(page);
+    const first = await call<GenerateRequest, GenerateResult>(page, 'generate', generateReq(device, 'fp32', testImage(0)));
+    const second = await call<GenerateRequest, GenerateResult>(page, 'generate', generateReq(device, 'fp32', testImage(1)));
+    const sample = await call<GenerateRequest, GenerateResult>(page, 'generate', generateReq(device, 'fp32', { url: '/samples/shapesworld-0.png' }));
+    if (!first.ok || !second.ok || !sample.ok) throw new Error(JSON.stringify([first, second, sample].filter((o) => !o.ok)));
+    expect(second.value.tokens).not.toEqual(first.value.tokens);
+    expect(sample.value.tokens).toHaveLength(16);
+
+    // Same weights, external data (decoder in two chunks): the same tokens.
+    const external = await call<GenerateRequest, GenerateResult>(page, 'generate', generateReq(device, 'fp32', testImage(0), NANOLLAVA_EXTERNAL_DATA_REPO));
+    if (!external.ok) throw new Error(external.error);
+    expect(external.value.tokens).toEqual(first.value.tokens);
+
+    const f32io = await call<GenerateRequest, GenerateResult>(page, 'generate', generateReq(device, 'fp16', testImage(0), NANOLLAVA_FP16_F32IO_REPO));
+    console.log(`${device}: fp32 ${JSON.stringify(first.value.tokens)}; other image ${JSON.stringify(second.value.tokens)}; sample png ${JSON.stringify(sample.value.tokens)}; fp16 float32-I/O: ${f32io.ok ? JSON.stringify(f32io.value.tokens) : f32io.error.slice(0, 120)}`);
+    if (device === 'webgpu') expect(f32io.ok ? 'loaded' : f32io.error).toMatch(WEBGPU_REFUSES.fp16 as RegExp);
+    else expect(f32io.ok && f32io.value.tokens).toHaveLength(16);
+  });
+});
+
+test.describe('transformers.js oracle on the SlimSAM-layout fixture', () => {
+  test.setTimeout(600_000);
+
+  test('SamModel runs point prompts in every dtype; masks follow the points', async ({ page }, info) => {
+    const device = deviceOf(info.project.name);
+    await openOracle(page);
+    const image = testImage(0);
+    const points = [[[100, 120]], [[230, 60]]]; // the disc, the bar
+    const rows: string[] = [];
+    for (const dtype of SLIMSAM_DTYPES) {
+      const t0 = Date.now();
+      const out = await call<SegmentRequest, SegmentResult>(page, 'segment', { host: hubMirrorUrl(), repo: SLIMSAM_REPO, dtype, device, image, points });
+      rows.push(`${device} ${dtype.padEnd(4)} ${out.ok ? `iou ${out.value.iouScores.map((v) => v.toFixed(3)).join(' ')} ${Date.now() - t0} ms` : `FAILS: ${out.error.slice(0, 160)}`}`);
+      const refusal = device === 'webgpu' ? WEBGPU_REFUSES[dtype] : undefined;
+      if (refusal) {
+        expect(out.ok ? 'loaded' : out.error, `${dtype} on ${device}`).toMatch(refusal);
+        continue;
+      }
+      if (!out.ok) throw new Error(`${dtype} on ${device}: ${out.error}`);
+      const { iouDims, maskDims, predMasks, inputPoints, reshapedSize, originalSize } = out.value;
+      expect(iouDims).toEqual([1, 2, 3]);
+      expect(maskDims).toEqual([1, 2, 3, 256, 256]);
+      expect(originalSize).toEqual([240, 320]);
+      expect(reshapedSize).toEqual([768, 1024]);
+      expect(inputPoints).toEqual([320, 384, 736, 192]); // scaled by 1024 / 320
+      const masks = new Float32Array(Uint8Array.from(atob(predMasks), (c) => c.charCodeAt(0)).buffer);
+      const plane = 256 * 256;
+      const inside = (p: number) => masks.subarray(p * 3 * plane, p * 3 * plane + plane).reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+      const differ = masks.subarray(0, plane).some((v, i) => Math.abs(v - (masks[3 * plane + i] as number)) > 1e-3);
+      expect(differ).toBe(true);
+      rows[rows.length - 1] += `; mask 0 of each point batch: ${inside(0)} / ${inside(1)} px > 0`;
+    }
+    console.log(`transformers.js ${SLIMSAM_REPO}:\n${rows.join('\n')}`);
+  });
+});
