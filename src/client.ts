@@ -89,15 +89,20 @@ export class MaskLlava {
     const { signal, onProgress } = options;
     signal?.throwIfAborted();
     const host = new WorkerHost();
-    const sink = onProgress ? Comlink.proxy({ progress: (e: FileProgressEvent) => onProgress(e) }) : undefined;
+    // Progress arrives on its own port, so it can trail the worker's answer: nothing may reach the
+    // caller once load() has settled (a late event would overwrite the error a UI shows).
+    let settled = false;
+    const sink = onProgress ? Comlink.proxy({ progress: (e: FileProgressEvent) => settled || onProgress(e) }) : undefined;
     const absolute = new URL(modelUrl, location.href).href;
     try {
-      const result = await host.call(
-        (remote) =>
-          remote.load({ modelUrl: absolute, device: options.device ?? 'auto', numThreads: options.numThreads, cacheName: options.cacheName }, sink),
-        signal,
-        () => host.terminate(abortReason(signal!)),
-      );
+      const result = await host
+        .call(
+          (remote) =>
+            remote.load({ modelUrl: absolute, device: options.device ?? 'auto', numThreads: options.numThreads, cacheName: options.cacheName }, sink),
+          signal,
+          () => host.terminate(abortReason(signal!)),
+        )
+        .finally(() => (settled = true));
       host.watchLifetime();
       onProgress?.({ status: 'ready', loaded: result.bytes, total: result.bytes, device: result.device });
       return { host, result };

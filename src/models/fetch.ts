@@ -3,7 +3,7 @@
  * with byte-level progress whose totals come from the manifest before anything is downloaded, and
  * with size + sha256 checks on every file, cached or not.
  */
-import { IntegrityError, ModelFileMissingError } from '../errors.ts';
+import { IntegrityError, MaskLlavaError, ModelFileMissingError } from '../errors.ts';
 import type { ManifestFile } from './manifest.ts';
 import { sha256Hex, verifyFile } from './verify.ts';
 
@@ -47,8 +47,9 @@ export interface FetchFilesOptions {
 /**
  * Downloads `paths` (relative to `baseUrl`, each listed in `files`) and returns their verified
  * bytes. A cached copy that fails verification is dropped and fetched again from the network.
- * Throws ModelFileMissingError naming the URL for a file that cannot be fetched, and
- * IntegrityError naming the file when bytes do not match the manifest.
+ * Throws ModelFileMissingError naming the URL for a file that cannot be fetched (or whose
+ * connection drops), and IntegrityError naming the file when bytes do not match the manifest.
+ * The first failure stops the other downloads and the progress events: nothing follows it.
  */
 export async function fetchModelFiles(
   baseUrl: string,
@@ -66,12 +67,19 @@ export async function fetchModelFiles(
     entries.reduce((sum, e) => sum + e.info.size, 0),
     opts.onProgress,
   );
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   const out = new Map<string, Uint8Array<ArrayBuffer>>();
+  const failFast = (err: unknown): never => {
+    progress.close();
+    stop.abort(err);
+    throw err;
+  };
   await Promise.all(
     entries.map(async ({ path, info, url }) => {
       const cached = cache ? await cache.match(url) : undefined;
       if (cached) {
-        const bytes = await readBody(cached, path, info, 'cache', progress, opts.signal).catch((err: unknown) => {
+        const bytes = await readBody(cached, path, info, 'cache', progress, signal).catch((err: unknown) => {
           if (err instanceof IntegrityError) return null;
           throw err;
         });
@@ -84,12 +92,12 @@ export async function fetchModelFiles(
         await cache!.delete(url);
         progress.rewind(path);
       }
-      const bytes = await download(url, path, info, progress, opts.signal);
+      const bytes = await download(url, path, info, progress, signal);
       await verifyFile(path, bytes, info);
       if (cache) await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
       progress.emit('done', path, 'network', info.size, info.size);
       out.set(path, bytes);
-    }),
+    }).map((task) => task.catch(failFast)),
   );
   return out;
 }
@@ -128,7 +136,16 @@ async function download(
       status: response.status,
     });
   }
-  return readBody(response, path, info, 'network', progress, signal);
+  try {
+    return await readBody(response, path, info, 'network', progress, signal);
+  } catch (err) {
+    if (err instanceof MaskLlavaError || signal?.aborted) throw err;
+    // Headers arrived, then the body broke off (network change, server restart, proxy timeout).
+    throw new ModelFileMissingError(`the connection dropped while downloading ${url} (${String(err)}); nothing of it was cached: try again`, {
+      url,
+      file: path,
+    });
+  }
 }
 
 /** Reads a body into a buffer of the manifest's size, reporting progress per chunk. */
@@ -178,6 +195,7 @@ async function matches(bytes: Uint8Array, info: ManifestFile): Promise<boolean> 
 class ProgressTotals {
   readonly #perFile = new Map<string, number>();
   #loaded = 0;
+  #closed = false;
   /** Highest `loaded` reported, so a re-fetched file never makes the figure go backwards. */
   #reported = 0;
 
@@ -190,7 +208,13 @@ class ProgressTotals {
     this.#loaded += fileLoaded - (this.#perFile.get(file) ?? 0);
     this.#perFile.set(file, fileLoaded);
     this.#reported = Math.max(this.#reported, Math.min(this.#loaded, this.total));
+    if (this.#closed) return;
     this.listener?.({ status, file, source, loaded: this.#reported, total: this.total, fileLoaded, fileTotal });
+  }
+
+  /** Stops reporting: the load has failed, and nothing may follow its rejection. */
+  close(): void {
+    this.#closed = true;
   }
 
   rewind(file: string): void {

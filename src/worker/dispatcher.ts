@@ -13,6 +13,7 @@ import type { EncodeRequest, EncodeResult, GenerateRequest, GenerateResult, Load
 import { yieldToEventLoop } from './yield.ts';
 
 const abortError = () => new DOMException('the operation was aborted', 'AbortError');
+const disposedError = () => new DisposedError('this MaskLlava instance was disposed; call MaskLlava.load() again');
 
 /** Implements {@link WorkerApi} inside the worker. */
 export class Dispatcher implements WorkerApi {
@@ -63,7 +64,8 @@ export class Dispatcher implements WorkerApi {
 
   async dispose(): Promise<void> {
     this.#disposed = true;
-    for (const c of this.#calls.values()) c.abort(abortError());
+    // Not AbortError: callers must be able to tell dispose() from their own abort.
+    for (const c of this.#calls.values()) c.abort(disposedError());
     await this.#queue.catch(() => undefined);
     const m = this.#model;
     this.#model = undefined;
@@ -72,7 +74,7 @@ export class Dispatcher implements WorkerApi {
   }
 
   #require(): LoadedModel {
-    if (this.#disposed) throw new DisposedError('this MaskLlava instance was disposed; call MaskLlava.load() again');
+    if (this.#disposed) throw disposedError();
     if (!this.#model) throw new InvalidArgumentError('no model is loaded; call MaskLlava.load() first');
     return this.#model;
   }

@@ -1,9 +1,10 @@
-import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { expect, test, type Page, type Route, type TestInfo } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { variant } from './fixture-variants.ts';
 import { serveStatic } from './static-server.ts';
 
 // The demo page on the real runtime and a real model, driven as a visitor would.
@@ -64,6 +65,30 @@ async function answered(page: Page, index: number): Promise<string> {
   const text = (await panel.locator('.answer-text').textContent()) ?? '';
   expect(text.length).toBeGreaterThan(0);
   return text;
+}
+
+/**
+ * Makes a load fail while another file is still downloading, with the page's main thread busy, so
+ * the worker's rejection and its later progress messages queue up together (as on a slow machine):
+ * `failing` answers at once (the test makes it fail), `streaming` is held until `failing` has
+ * answered, then let through while the main thread stays busy for `busyMs`.
+ */
+async function failWhileStreaming(page: Page, failing: RegExp, streaming: RegExp, busyMs = 4000): Promise<void> {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  await page.route(streaming, async (route: Route) => {
+    await gate;
+    await route.continue().catch(() => undefined); // the page may have given up on it meanwhile
+  });
+  const failed = page.waitForResponse(failing);
+  const busy = page.evaluate((ms) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  }, busyMs);
+  await failed;
+  open();
+  await busy;
+  await page.waitForTimeout(500); // messages queued behind the busy spell are delivered
 }
 
 async function screenshot(page: Page, info: TestInfo, name: string): Promise<void> {
@@ -163,6 +188,15 @@ test('a model that cannot load says so instead of leaving a blank page', async (
   await expect(page.locator('#loading')).toHaveClass(/failed/, { timeout: 30_000 });
   await expect(page.locator('#progress-text')).toContainText('/no/such/model/manifest.json');
   await expect(page.locator('#device')).toHaveText('not loaded');
+});
+
+test('a load failure stays on screen: downloads still under way do not overwrite it', async ({ page }) => {
+  const url = variant('demo-missing-late', (dir) => rmSync(resolve(dir, 'llm/tokenizer_config.json')));
+  await page.goto(`/demo/index.html?device=wasm&model=${url}manifest.json`, { waitUntil: 'commit' });
+  await failWhileStreaming(page, /demo-missing-late\/llm\/tokenizer_config\.json$/, /demo-missing-late\/llm\/decoder_model_merged\.onnx$/);
+  await expect(page.locator('#loading')).toHaveClass(/failed/, { timeout: 30_000 });
+  await expect(page.locator('#progress-text')).toContainText('tokenizer_config.json');
+  await expect(page.locator('#loading')).toHaveClass(/failed/);
 });
 
 test('an unknown ?device= value is reported, not silently run on WASM', async ({ page }) => {

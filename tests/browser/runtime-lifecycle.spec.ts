@@ -148,7 +148,17 @@ test('dispose() ends the worker; calls in flight and later calls fail with Dispo
   });
   const r = await page.evaluate(async () => {
     const { sdk, vlm, img, helpers } = window as unknown as Ctx;
-    const inFlight = vlm.generate(img, 'Describe the picture.', { maxNewTokens: 400 }).usage.then(
+    const answer = vlm.generate(img, 'Describe the picture.', { maxNewTokens: 400 });
+    // Wait for the first delta: dispose() then lands in the decode loop, not in the queue.
+    const deltas = answer[Symbol.asyncIterator]();
+    await deltas.next();
+    const inFlight = (async () => {
+      while (!(await deltas.next()).done);
+    })().then(
+      () => null,
+      (err: unknown) => (err as Error).name,
+    );
+    const usage = answer.usage.then(
       () => null,
       (err: unknown) => (err as Error).name,
     );
@@ -157,9 +167,11 @@ test('dispose() ends the worker; calls in flight and later calls fail with Dispo
       () => null,
       (err: unknown) => ({ isClass: err instanceof sdk.DisposedError, code: (err as MaskLlavaError).code }),
     );
-    return { inFlight: await inFlight, later };
+    return { inFlight: await inFlight, usage: await usage, later };
   });
   await closed;
-  expect(['AbortError', 'DisposedError']).toContain(r.inFlight);
+  // Not AbortError: that would read as the caller's own abort.
+  expect(r.inFlight).toBe('DisposedError');
+  expect(r.usage).toBe('DisposedError');
   expect(r.later).toEqual({ isClass: true, code: 'DISPOSED' });
 });

@@ -1,21 +1,10 @@
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Page, expect, test } from '@playwright/test';
 import type { LoadProgressEvent, MaskLlavaError } from '../../src/index.ts';
+import { requireTinyFixture, variant } from './fixture-variants.ts';
 import type { RuntimeWindow } from './pages/runtime.ts';
 import { openRuntimePage } from './runtime-page.ts';
-
-const GENERATED = resolve(import.meta.dirname, '../fixtures/generated');
-const TINY = resolve(GENERATED, 'tiny');
-
-/** A copy of the tiny package, served at /tests/fixtures/generated/<name>/, changed by `damage`. */
-function variant(name: string, damage: (dir: string) => void): string {
-  const dir = resolve(GENERATED, name);
-  rmSync(dir, { recursive: true, force: true });
-  cpSync(TINY, dir, { recursive: true });
-  damage(dir);
-  return `/tests/fixtures/generated/${name}/`;
-}
 
 /** Loads `url` without the cache and returns how it failed (null if it loaded). */
 async function loadFailure(page: Page, url: string) {
@@ -32,9 +21,7 @@ async function loadFailure(page: Page, url: string) {
   }, url);
 }
 
-test.beforeAll(() => {
-  if (!existsSync(resolve(TINY, 'manifest.json'))) throw new Error('run `npm run fixtures` first');
-});
+test.beforeAll(requireTinyFixture);
 
 test('progress totals are known up front, never decrease and end at total; a second load comes from the Cache API', async ({ page }) => {
   await openRuntimePage(page);
