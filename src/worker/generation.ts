@@ -2,6 +2,7 @@
  * Generation: compose the planned visual tokens, project them, splice them into the prompt's
  * embeddings in place of its image placeholder, prefill, then decode.
  */
+import { InvalidArgumentError } from '../errors.ts';
 import { countTokenKinds, composeVisualTokens } from '../tokens/layout.ts';
 import { ort, runSession } from './backend.ts';
 import type { ImageFeatures } from './encoding.ts';
@@ -24,7 +25,7 @@ interface PrefillInputs {
 export async function generateAnswer(m: LoadedModel, image: ImageFeatures, req: GenerateRequest, sink: TokenSink, signal: AbortSignal): Promise<GenerateResult> {
   const deltas = new TextDeltas((ids) => m.prompts.decode(ids));
   let sent: void | Promise<void> = undefined;
-  const prepared = await prefillInputs(m, image, req);
+  const prepared = await prefillInputs(m, image, req, req.maxNewTokens);
   const stats = await m.llm.generate({
     embeds: prepared.embeds,
     maxNewTokens: req.maxNewTokens,
@@ -64,7 +65,7 @@ export async function generateAnswer(m: LoadedModel, image: ImageFeatures, req: 
 
 /** The prefill's next-token logits for `req` about `image` (vocabulary-sized). */
 export async function prefillLogits(m: LoadedModel, image: ImageFeatures, req: GenerateRequest, signal: AbortSignal): Promise<Float32Array> {
-  const prepared = await prefillInputs(m, image, req);
+  const prepared = await prefillInputs(m, image, req, 1);
   let logits: Float32Array | undefined;
   await m.llm.generate({
     embeds: prepared.embeds,
@@ -78,9 +79,15 @@ export async function prefillLogits(m: LoadedModel, image: ImageFeatures, req: G
   return logits!;
 }
 
-/** Composes the planned visual tokens, projects them and splices them into the prompt's embeddings. */
-async function prefillInputs(m: LoadedModel, image: ImageFeatures, req: GenerateRequest): Promise<PrefillInputs> {
+/**
+ * Composes the planned visual tokens, projects them and splices them into the prompt's embeddings.
+ * Throws InvalidArgumentError, before any session runs, when the prompt, the visual tokens and
+ * `newTokens` need more positions than the model has.
+ */
+async function prefillInputs(m: LoadedModel, image: ImageFeatures, req: GenerateRequest, newTokens: number): Promise<PrefillInputs> {
   const { encoder, projector, llm, tokens } = m.manifest;
+  const { ids, imageIndex } = m.prompts.encode(req.prompt);
+  checkPositions(ids.length - 1, req.plan.total, newTokens, llm.maxPositions);
   const t0 = performance.now();
   const composed = composeVisualTokens(image.hidden, encoder.grid, encoder.hiddenSize, image.masks, req.plan, tokens.normScale);
   const composeMs = performance.now() - t0;
@@ -94,10 +101,20 @@ async function prefillInputs(m: LoadedModel, image: ImageFeatures, req: Generate
   projected.dispose();
   const projectMs = performance.now() - t1;
 
-  const { ids, imageIndex } = m.prompts.encode(req.prompt);
   const text = await m.llm.embed(ids);
   const embeds = spliceVisualTokens(text, visual, imageIndex, llm.hiddenSize);
   return { embeds, promptTokens: ids.length, visual: { ...countTokenKinds(composed.kinds), total: count }, composeMs, projectMs };
+}
+
+/** Past the trained positions a model answers nonsense, slowly: refuse, saying the limit. */
+function checkPositions(textTokens: number, visualTokens: number, maxNewTokens: number, maxPositions: number): void {
+  const needed = textTokens + visualTokens + maxNewTokens;
+  if (needed <= maxPositions) return;
+  throw new InvalidArgumentError(
+    `the prompt's ${textTokens} text tokens + ${visualTokens} visual tokens + maxNewTokens ${maxNewTokens} = ${needed} positions, ` +
+      `but the model has llm.maxPositions = ${maxPositions}; shorten the question, plan fewer visual tokens or lower maxNewTokens`,
+    { maxPositions, textTokens, visualTokens, maxNewTokens },
+  );
 }
 
 /**

@@ -125,6 +125,26 @@ async function recover(): Promise<{ stale: { isClass: boolean; message: string }
   });
 }
 
+test('prompt + visual tokens + maxNewTokens beyond llm.maxPositions is a typed error naming the limit', async () => {
+  const r = await page.evaluate(async () => {
+    const { sdk, vlm, img } = window as unknown as Ctx;
+    const plan = img.plan({ budget: 57 });
+    const failure = (err: unknown) => ({ isClass: err instanceof sdk.InvalidArgumentError, message: (err as Error).message, details: (err as MaskLlavaError).details });
+    const longAnswer = await vlm.generate(img, 'How many circles?', { plan, maxNewTokens: 2040 }).text.then(() => null, failure);
+    const longQuestion = await vlm.nextTokenLogits(img, 'How many circles are there? '.repeat(600), { plan }).then(() => null, failure);
+    // Within the limit it still answers.
+    const fits = await vlm.generate(img, 'How many circles?', { plan, maxNewTokens: 4 }).text.then(() => 'ok', failure);
+    return { longAnswer, longQuestion, fits, maxPositions: vlm.manifest.llm.maxPositions, visual: plan.total };
+  });
+  expect(r.maxPositions).toBe(2048);
+  for (const f of [r.longAnswer, r.longQuestion]) {
+    expect(f).toMatchObject({ isClass: true, details: { maxPositions: 2048 } });
+    expect(f!.message).toContain('llm.maxPositions = 2048');
+  }
+  expect(r.longAnswer!.details).toMatchObject({ maxNewTokens: 2040, visualTokens: r.visual });
+  expect(r.fits).toBe('ok');
+});
+
 test('a crashed worker rejects the call in flight with WorkerCrashedError; the next call restarts it from the Cache API', async () => {
   // An uncaught error inside the worker mid-answer.
   expect(await crashDuringAnswer('throw', 1000)).toEqual({ isClass: true, code: 'WORKER_CRASHED' });
