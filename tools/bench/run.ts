@@ -20,6 +20,7 @@ import { openPage, repoRoot } from '../browser/session.ts';
 import type { BenchTarget, GenerationTiming, MemoryReading } from '../pages/bench.ts';
 import { kvCacheBytes, prefillFlops } from './flops.ts';
 import { measurePlanner } from './plan.ts';
+import { gpuSentence, loadSentence, threadsLabel } from './report-facts.ts';
 
 /** Large enough that the LLM prefill dominates a one-token answer, small enough for 2 cores. */
 const BENCH_SIZES: PackageSizes = {
@@ -30,8 +31,8 @@ const BENCH_SIZES: PackageSizes = {
 };
 const PROMPT = 'How many red circles are there?';
 const TOKEN_COUNTS = [576, 144, 57, 42, 29, 15];
-/** Memory is read after this many answers (and before any). */
-const QUESTIONS = [10, 40];
+/** Memory is read after this many answers (and before any); growth is measured from the first to the last. */
+const QUESTIONS = [10, 100, 500];
 
 const { values: args } = parseArgs({ args: process.argv.slice(2), options: { reps: { type: 'string', default: '5' } } });
 const REPS = Number(args.reps);
@@ -80,6 +81,7 @@ async function measure(page: Page) {
   // Each step below times minutes of work on a busy machine: no Playwright timeout.
   page.setDefaultTimeout(0);
   const modelUrl = '/bench-out/model/';
+  const webgpu = await page.evaluate(() => window.bench.webgpu());
   console.error('loading (2 threads and 1 thread) ...');
   const load2 = await page.evaluate((u) => window.bench.load('t2', u, 2), modelUrl);
   const load1 = await page.evaluate((u) => window.bench.load('t1', u, 1), modelUrl);
@@ -99,13 +101,13 @@ async function measure(page: Page) {
   const memory: Array<{ questions: number } & MemoryReading> = [];
   let asked = 0;
   for (const n of [0, ...QUESTIONS]) {
-    const whole = n === 0 || n === QUESTIONS.at(-1);
+    const whole = n === 0 || n === QUESTIONS[0] || n === QUESTIONS.at(-1);
     memory.push({ questions: n, ...(await page.evaluate(([k, p, w]) => window.bench.memoryAfter('t2', k, p, w), [n - asked, PROMPT, whole] as const)) });
     asked = n;
   }
   await page.evaluate(() => window.bench.dispose());
   // The first round of the peer comparison is its warm-up.
-  return { load1, load2, encodes, sweep, threads, peer: { ...peer, rows: peer.rows.slice(1) }, memory };
+  return { webgpu, load1, load2, encodes, sweep, threads, peer: { ...peer, rows: peer.rows.slice(1) }, memory };
 }
 
 const med = (xs: GenerationTiming[] | undefined, f: (t: GenerationTiming) => number): number => median((xs ?? []).map(f));
@@ -145,7 +147,7 @@ function chart(): string {
       { name: 'time to 1st token', points: pts((r) => r.ttftMs) },
       { name: 'ideal prefill (FLOPs)', points: pts((r) => base.prefillMs / r.ideal), dash: '4 3' },
     ],
-    { title: 'LLM latency vs visual tokens (WASM, 2 threads)', xLabel: 'visual tokens', yLabel: 'ms (median)', logX: true },
+    { title: `LLM latency vs visual tokens (${report.load2.device.toUpperCase()}, ${threadsLabel(report.load2.numThreads).replace('WASM ', '')})`, xLabel: 'visual tokens', yLabel: 'ms (median)', logX: true },
   );
   const right = lineChartSvg(
     [
@@ -179,15 +181,18 @@ function render(): string {
   const longest = report.sweep.longestTaskMs;
   const params = llm.layers * (llm.hiddenSize * (llm.heads + 2 * llm.kvHeads) * llm.headDim + llm.heads * llm.headDim * llm.hiddenSize + 3 * llm.hiddenSize * llm.intermediateSize) + 2 * llm.vocabSize * llm.hiddenSize;
   const verdict = (ok: boolean) => (ok ? '**met**' : '**not met**');
+  const memFirst = report.memory.find((m) => m.questions === QUESTIONS[0])!;
+  const memLast = report.memory.at(-1)!;
+  const pct = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : `${(((b - a) / a) * 100).toFixed(1)}%`);
   const promptTokens = base.seq - base.tokens;
   return [
     '# Benchmarks',
     '',
     `Produced by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${result.date.slice(0, 16).replace('T', ' ')} UTC.`,
     '',
-    `- Machine: ${machineLine(result.machine)}; shared with other work (1-minute load average ${result.loadAverage[0]!.toFixed(1)} at the start, ${result.loadAverage[1]!.toFixed(1)} at the end, on 2 cores), so absolute times are inflated and noisy: read the side-by-side ratios and medians.`,
-    `- Browser: headless Chromium ${result.browser}; device **${report.load2.device}** (${report.load2.numThreads} WASM threads unless stated); onnxruntime-web ${result.ort}; transformers.js ${result.transformers}.`,
-    '- GPU: none. No GPU machine was lent to this task (the device tool reports "not drawn"), so there are no WebGPU hardware numbers here; the headless WebGPU adapter on this machine is SwiftShader (software), which is for correctness only and is not benchmarked.',
+    `- Machine: ${machineLine(result.machine)}; ${loadSentence([result.loadAverage[0]!, result.loadAverage[1]!], result.machine.cpus)}.`,
+    `- Browser: headless Chromium ${result.browser}; device **${report.load2.device}** as the runtime reported it (the bench page asks for \`device: 'wasm'\`), ${threadsLabel(report.load2.numThreads)} unless stated; onnxruntime-web ${result.ort}; transformers.js ${result.transformers}.`,
+    `- GPU: ${gpuSentence(report.webgpu, report.load2.device)}`,
     `- Model: generated on demand by the fixture builder (bench-out/model/, random weights, not committed). LLM: hidden ${llm.hiddenSize}, ${llm.layers} layers, ${llm.heads} heads (${llm.kvHeads} KV heads, head dim ${llm.headDim}), MLP ${llm.intermediateSize}, vocabulary ${llm.vocabSize}, ~${(params / 1e6).toFixed(1)}M parameters, logits for the last position only (num_logits_to_keep); encoder ViT 336/14 (24x24 grid), hidden ${BENCH_SIZES.encoder.hiddenSize}, ${BENCH_SIZES.encoder.layers} layers.`,
     `- Method: ${REPS} measured repetitions after a warm-up (the JIT needs seconds), targets interleaved within each repetition; medians reported. Time to first token (TTFT) is the main-thread wall time of \`generate(img, q, { plan, maxNewTokens: 1 })\` until its usage resolves, on an already encoded image. Prompt: "${PROMPT}" (${promptTokens} text tokens around the visual tokens).`,
     '',
@@ -225,7 +230,7 @@ function render(): string {
     '',
     '## Our SDK against transformers.js at full tokens (same model files, same run)',
     '',
-    `transformers.js's LlavaForConditionalGeneration (fp32, WASM, 2 threads, in a worker like ours) loads the llava view of the same package (bench-out/model/llm/: same embed_tokens and decoder files) and answers with one token from an RGBA image: its processor, vision encoder, CPU merge of 576 image features, prefill (${report.peer.rows[0]?.tjsTokens ?? '?'} tokens). Ours at 576 patch tokens, prefill ${report.peer.rows[0]?.oursPrefillTokens ?? '?'} tokens. Medians of ${report.peer.rows.length} interleaved rounds after a warm-up round.`,
+    `transformers.js's LlavaForConditionalGeneration (fp32, WASM, numThreads set as for ours, in a worker like ours) loads the llava view of the same package (bench-out/model/llm/: same embed_tokens and decoder files) and answers with one token from an RGBA image: its processor, vision encoder, CPU merge of 576 image features, prefill (${report.peer.rows[0]?.tjsTokens ?? '?'} tokens). Ours at 576 patch tokens, prefill ${report.peer.rows[0]?.oursPrefillTokens ?? '?'} tokens. Medians of ${report.peer.rows.length} interleaved rounds after a warm-up round.`,
     '',
     '| path | TTFT ms | ratio to transformers.js |',
     '|---|---|---|',
@@ -233,11 +238,11 @@ function render(): string {
     `| ours, new image: encode() (encoder **and** segmenter/AMG) + answer | ${ms(oursNew)} | ${x(oursNew / tjs)} |`,
     `| ours, question on an encoded image (features reused) | ${ms(oursEncoded)} | ${x(oursEncoded / tjs)} |`,
     '',
-    '## WASM threads: 1 against 2',
+    `## WASM threads: ${report.load1.numThreads} against ${report.load2.numThreads}`,
     '',
     `Two SDK instances on the same model, one per thread count, interleaved (${REPS} rounds).`,
     '',
-    '| visual tokens | prefill ms, 1 thread | prefill ms, 2 threads | speedup | TTFT ms, 1 thread | TTFT ms, 2 threads | speedup |',
+    `| visual tokens | prefill ms, ${threadsLabel(report.load1.numThreads)} | prefill ms, ${threadsLabel(report.load2.numThreads)} | speedup | TTFT ms, ${threadsLabel(report.load1.numThreads)} | TTFT ms, ${threadsLabel(report.load2.numThreads)} | speedup |`,
     '|---|---|---|---|---|---|---|',
     ...threadRows,
     '',
@@ -248,6 +253,8 @@ function render(): string {
     '| questions | main-thread heap MiB | page + workers MiB |',
     '|---|---|---|',
     ...report.memory.map((m) => `| ${m.questions} | ${mb(m.mainHeap)} | ${mb(m.uaTotal)} |`),
+    '',
+    `Growth from ${memFirst.questions} to ${memLast.questions} questions on one encoded image: main-thread heap ${pct(memFirst.mainHeap, memLast.mainHeap)}, page + workers ${pct(memFirst.uaTotal, memLast.uaTotal)} (aim: under 5%).`,
     '',
     '## Aims (issue 7)',
     '',

@@ -3,6 +3,7 @@
  * lives here, in the browser, and interleaves what it compares so that drift hits all sides alike.
  */
 import { type EncodedImage, MaskLlava } from '../../src/index.ts';
+import type { AdapterFact } from '../bench/report-facts.ts';
 import type { Box } from '../../src/worker/protocol.ts';
 import type { PlanImageOptions } from '../../src/tokens/plan.ts';
 import type { TjsRequest, TjsResponse } from './tjs-worker.ts';
@@ -91,6 +92,16 @@ function tjsCall(req: TjsRequest): Promise<TjsResponse> {
 }
 
 const bench = {
+  /** The WebGPU adapter this page sees (for the report's header), or null. */
+  async webgpu(): Promise<AdapterFact | null> {
+    type Adapter = { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean } };
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
+    const adapter = await gpu?.requestAdapter().catch(() => null);
+    if (!adapter) return null;
+    const info = adapter.info;
+    return { name: [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unnamed adapter', software: Boolean(info?.isFallbackAdapter ?? adapter.isFallbackAdapter) };
+  },
+
   /** Loads a model under `key`. */
   async load(key: string, url: string, numThreads: number) {
     const t0 = performance.now();
