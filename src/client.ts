@@ -50,7 +50,7 @@ export class MaskLlava {
   /** The model's manifest. */
   readonly manifest: ModelManifest;
   /** Timings and file sources of the load. */
-  readonly loadInfo: Pick<LoadResult, 'sources' | 'bytes' | 'fetchMs' | 'sessionMs'>;
+  readonly loadInfo: Pick<LoadResult, 'sources' | 'bytes' | 'fetchMs' | 'sessionMs' | 'warnings'>;
   readonly #modelUrl: string;
   readonly #options: LoadOptions;
   #host: WorkerHost;
@@ -68,7 +68,8 @@ export class MaskLlava {
     this.deviceReason = result.deviceReason;
     this.numThreads = result.numThreads;
     this.manifest = result.manifest;
-    this.loadInfo = { sources: result.sources, bytes: result.bytes, fetchMs: result.fetchMs, sessionMs: result.sessionMs };
+    this.loadInfo = { sources: result.sources, bytes: result.bytes, fetchMs: result.fetchMs, sessionMs: result.sessionMs, warnings: result.warnings };
+    for (const warning of result.warnings) console.warn(`mask-llava-web: ${warning}`);
   }
 
   /**

@@ -42,6 +42,8 @@ export interface FetchFilesOptions {
    * @defaultValue {@link MODEL_CACHE_NAME}
    */
   cacheName?: string | null;
+  /** Receives problems that do not stop the load, e.g. a file that could not be cached (quota). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function fetchModelFiles(
   paths: readonly string[],
   opts: FetchFilesOptions = {},
 ): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
-  const cache = await openCache(opts.cacheName === undefined ? MODEL_CACHE_NAME : opts.cacheName);
+  const cache = await openModelCache(opts.cacheName);
   const entries = paths.map((path) => {
     const info = files[path];
     if (!info) throw new IntegrityError(`${path} is not listed in the manifest's files; add it with its size and sha256`, { file: path });
@@ -94,7 +96,7 @@ export async function fetchModelFiles(
       }
       const bytes = await download(url, path, info, progress, signal);
       await verifyFile(path, bytes, info);
-      if (cache) await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+      if (cache) await cacheFile(cache, url, path, bytes, opts.onWarning);
       progress.emit('done', path, 'network', info.size, info.size);
       out.set(path, bytes);
     }).map((task) => task.catch(failFast)),
@@ -102,13 +104,28 @@ export async function fetchModelFiles(
   return out;
 }
 
-async function openCache(name: string | null): Promise<Cache | null> {
+/** The Cache API bucket `name` ({@link MODEL_CACHE_NAME} when undefined), or null for none. */
+export async function openModelCache(name: string | null | undefined): Promise<Cache | null> {
   // The Cache API exists only in secure contexts; without it every load is a network load.
   if (name === null || typeof caches === 'undefined') return null;
   try {
-    return await caches.open(name);
+    return await caches.open(name ?? MODEL_CACHE_NAME);
   } catch {
     return null;
+  }
+}
+
+/**
+ * Stores verified bytes. Caching is an optimisation: when it fails (storage quota exceeded) the
+ * load goes on uncached with a warning, and any entry left for the URL is deleted, so nothing
+ * half-written is ever read back.
+ */
+async function cacheFile(cache: Cache, url: string, path: string, bytes: Uint8Array<ArrayBuffer>, onWarning?: (message: string) => void): Promise<void> {
+  try {
+    await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+  } catch (err) {
+    await cache.delete(url).catch(() => undefined);
+    onWarning?.(`could not cache ${path} (${String(err)}); it loads from the network next time too: free browser storage to cache it`);
   }
 }
 

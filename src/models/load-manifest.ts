@@ -8,13 +8,20 @@ export function manifestUrl(url: string): string {
   return url.endsWith('.json') ? url : url.replace(/\/?$/, '/manifest.json');
 }
 
-/** Fetches and validates a manifest; typed errors say whether the URL or the file is wrong. */
-export async function fetchManifest(url: string): Promise<ModelManifest> {
+/**
+ * Fetches and validates a manifest; typed errors say whether the URL or the file is wrong. The
+ * network comes first (a model may change); a copy kept in `cache` lets a model that loaded once
+ * load again while its server is unreachable (its files are in the same cache).
+ */
+export async function fetchManifest(url: string, cache: Cache | null = null): Promise<ModelManifest> {
   let response: Response;
   try {
     response = await fetch(url, { cache: 'no-cache' });
+    if (response.ok) await cache?.put(url, response.clone()).catch(() => undefined);
   } catch (err) {
-    throw new ModelFileMissingError(`could not fetch ${url} (${String(err)}); check the model URL`, { url });
+    const cached = await cache?.match(url);
+    if (!cached) throw new ModelFileMissingError(`could not fetch ${url} (${String(err)}); check the model URL`, { url });
+    response = cached;
   }
   if (!response.ok) throw new ModelFileMissingError(`${url} answered HTTP ${response.status}; pass the URL of a model folder containing manifest.json`, { url });
   let json: unknown;

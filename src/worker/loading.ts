@@ -2,7 +2,7 @@
  * Loading: from a model source (a manifest URL today) to the sessions of one model. Files come
  * through the Cache API with progress; sessions are created one at a time in pipeline order.
  */
-import { type FileSource, fetchModelFiles } from '../models/fetch.ts';
+import { type FileSource, fetchModelFiles, openModelCache } from '../models/fetch.ts';
 import { fetchManifest, manifestUrl } from '../models/load-manifest.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { chooseDevice, createSession, type ort } from './backend.ts';
@@ -26,12 +26,14 @@ export interface LoadedModel {
 export async function loadModel(req: LoadRequest, sink: ProgressSink | undefined): Promise<{ model: LoadedModel; result: LoadResult }> {
   const choice = await chooseDevice(req.device, req.numThreads);
   const base = manifestUrl(req.modelUrl);
-  const manifest = await fetchManifest(base);
+  const manifest = await fetchManifest(base, await openModelCache(req.cacheName));
   const needed = neededFiles(manifest);
   const sources: Record<string, FileSource> = {};
+  const warnings: string[] = [];
   const t0 = performance.now();
   const files = await fetchModelFiles(base, manifest.files, needed, {
     cacheName: req.cacheName,
+    onWarning: (message) => warnings.push(message),
     onProgress: (event) => {
       sources[event.file] = event.source;
       sink?.progress(event);
@@ -70,6 +72,7 @@ export async function loadModel(req: LoadRequest, sink: ProgressSink | undefined
     bytes: needed.reduce((sum, path) => sum + (manifest.files[path]?.size ?? 0), 0),
     fetchMs,
     sessionMs: performance.now() - t1,
+    warnings,
   };
   return { model, result };
 }

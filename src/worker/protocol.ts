@@ -46,6 +46,8 @@ export interface LoadResult {
   fetchMs: number;
   /** Session creation time, ms. */
   sessionMs: number;
+  /** Problems that did not stop the load, e.g. files that could not be cached (storage quota). */
+  warnings: string[];
 }
 
 /**

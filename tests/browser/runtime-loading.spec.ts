@@ -81,6 +81,71 @@ test('a missing file fails with ModelFileMissingError naming its URL', async ({ 
   expect(String(r!.details?.['url'])).toMatch(/runtime-missing\/llm\/embed_tokens\.onnx$/);
 });
 
+test('storage quota exceeded while caching: the model loads uncached with a warning, and no cached entry is partial', async ({ page }) => {
+  await openRuntimePage(page);
+  const cdp = await page.context().newCDPSession(page);
+  // 300 kB for this origin: the small files fit, the larger ones do not.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: 300_000 });
+  const r = await page.evaluate(async () => {
+    const { sdk, helpers } = window as unknown as RuntimeWindow;
+    const cacheName = 'quota-test';
+    await caches.delete(cacheName);
+    const loaded = await sdk.MaskLlava.load(helpers.fixtureUrl, { cacheName }).then(
+      async (vlm) => {
+        const info = { device: vlm.device, warnings: vlm.loadInfo.warnings };
+        await vlm.dispose();
+        return info;
+      },
+      (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`,
+    );
+    const manifest = (await (await fetch(`${helpers.fixtureUrl}manifest.json`)).json()) as { files: Record<string, { size: number }> };
+    const cache = await caches.open(cacheName);
+    const cached = await Promise.all(
+      (await cache.keys()).map(async (req) => {
+        const path = req.url.slice(new URL(helpers.fixtureUrl, location.href).href.length);
+        return { path, bytes: (await (await cache.match(req))!.arrayBuffer()).byteLength, size: manifest.files[path]?.size ?? null };
+      }),
+    );
+    await caches.delete(cacheName);
+    return { loaded, cached };
+  });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin });
+  expect(typeof r.loaded, String(r.loaded)).toBe('object');
+  const warnings = (r.loaded as { warnings: string[] }).warnings;
+  expect(warnings.length).toBeGreaterThan(0);
+  expect(warnings[0]).toMatch(/could not cache .*\.onnx/);
+  // What is cached is whole (the manifest copy included); the rest was not cached at all.
+  for (const c of r.cached) if (c.size !== null) expect(c.bytes, c.path).toBe(c.size);
+  expect(r.cached.length).toBeLessThan(9);
+});
+
+test('offline reload: once a model has loaded, it loads from the Cache API while its server is unreachable', async ({ page }) => {
+  await openRuntimePage(page);
+  const load = () =>
+    page.evaluate(async () => {
+      const { sdk, helpers } = window as unknown as RuntimeWindow;
+      return sdk.MaskLlava.load(helpers.fixtureUrl, { cacheName: 'offline-test' }).then(
+        async (vlm) => {
+          const sources = Object.values(vlm.loadInfo.sources);
+          await vlm.dispose();
+          return sources;
+        },
+        (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`,
+      );
+    });
+  await page.evaluate(() => caches.delete('offline-test'));
+  expect(await load()).toContain('network');
+  // The model's server goes away (the page itself still reloads from the dev server).
+  let refused = 0;
+  await page.route(/\/tests\/fixtures\/generated\/tiny\//, (route) => (refused++, route.abort('connectionrefused')));
+  await page.reload();
+  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+  const offline = await load();
+  await page.evaluate(() => caches.delete('offline-test'));
+  expect(offline).toEqual(Array(8).fill('cache'));
+  expect(refused).toBeGreaterThan(0); // it did try the network first
+});
+
 test('unknown device and option values are typed errors, not silently WASM', async ({ page }) => {
   await openRuntimePage(page);
   const r = await page.evaluate(async () => {
