@@ -4,6 +4,9 @@ import { resolve } from 'node:path';
 const GENERATED = resolve(import.meta.dirname, '../fixtures/generated');
 const TINY = resolve(GENERATED, 'tiny');
 
+/** Folder of the tiny package that `npm run fixtures` writes. */
+export const TINY_DIR = TINY;
+
 /** Throws unless `npm run fixtures` has written the tiny package. */
 export function requireTinyFixture(): void {
   if (!existsSync(resolve(TINY, 'manifest.json'))) throw new Error('run `npm run fixtures` first');

@@ -2,7 +2,9 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Page, expect, test } from '@playwright/test';
 import type { LoadProgressEvent, MaskLlavaError } from '../../src/index.ts';
-import { requireTinyFixture, variant } from './fixture-variants.ts';
+import { createServer } from 'node:http';
+import { requireTinyFixture, TINY_DIR, variant } from './fixture-variants.ts';
+import { sendFile } from './static-server.ts';
 import type { RuntimeWindow } from './pages/runtime.ts';
 import { openRuntimePage } from './runtime-page.ts';
 
@@ -144,6 +146,55 @@ test('offline reload: once a model has loaded, it loads from the Cache API while
   await page.evaluate(() => caches.delete('offline-test'));
   expect(offline).toEqual(Array(8).fill('cache'));
   expect(refused).toBeGreaterThan(0); // it did try the network first
+});
+
+test('connection dropped mid-download: a typed error naming the file, nothing of it cached, and a retry succeeds', async ({ page }) => {
+  // The model on its own host (like a CDN), whose connection breaks halfway through the decoder once.
+  const port = Number(process.env.TEST_PORT ?? 5199) + 300;
+  const cors = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' };
+  let dropped = 0;
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = resolve(TINY_DIR, `.${path}`);
+    if (path.endsWith('/decoder_model_merged.onnx') && dropped === 0) {
+      dropped++;
+      const bytes = readFileSync(file);
+      res.writeHead(200, { ...cors, 'content-length': bytes.length });
+      res.write(bytes.subarray(0, bytes.length >> 1), () => setTimeout(() => res.destroy(), 100));
+      return;
+    }
+    sendFile(req, res, file, cors);
+  });
+  await new Promise<void>((done) => server.listen(port, done));
+  try {
+    await openRuntimePage(page);
+    const r = await page.evaluate(async (base) => {
+      const { sdk } = window as unknown as RuntimeWindow;
+      const cacheName = 'dropped-test';
+      await caches.delete(cacheName);
+      const attempt = () =>
+        sdk.MaskLlava.load(base, { cacheName }).then(
+          async (vlm) => {
+            const sources = vlm.loadInfo.sources;
+            await vlm.dispose();
+            return sources;
+          },
+          (err: unknown) => ({ isClass: err instanceof sdk.ModelFileMissingError, message: (err as Error).message, details: (err as MaskLlavaError).details }),
+        );
+      const first = await attempt();
+      const cachedDecoder = (await (await caches.open(cacheName)).match(`${base}llm/decoder_model_merged.onnx`)) !== undefined;
+      const retry = await attempt();
+      await caches.delete(cacheName);
+      return { first, cachedDecoder, retry };
+    }, `http://localhost:${port}/`);
+    expect(dropped).toBe(1);
+    expect(r.first).toMatchObject({ isClass: true, details: { file: 'llm/decoder_model_merged.onnx' } });
+    expect((r.first as { message: string }).message).toContain('decoder_model_merged.onnx');
+    expect(r.cachedDecoder).toBe(false);
+    expect((r.retry as Record<string, string>)['llm/decoder_model_merged.onnx']).toBe('network');
+  } finally {
+    await new Promise<void>((done) => server.close(() => done()));
+  }
 });
 
 test('unknown device and option values are typed errors, not silently WASM', async ({ page }) => {
