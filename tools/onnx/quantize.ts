@@ -19,21 +19,25 @@ interface Quantized8 {
   zeroPoint: number;
 }
 
-/** Per-tensor 8-bit quantization (onnxruntime's quantize_data). */
+/** Per-tensor 8-bit quantization (onnxruntime's quantize_data). Plain loops: real-size weights have 10^8 values. */
 function quantize8(values: Float32Array, type: Weight8): Quantized8 {
   let lo = 0;
   let hi = 0;
-  for (const v of values) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
-  if (type === 'int8') {
-    const scale = Math.max(-lo, hi) / 127 || 1;
-    return { data: Int8Array.from(values, (v) => Math.max(-127, Math.min(127, Math.round(v / scale)))), scale, zeroPoint: 0 };
+  const signed = type === 'int8';
+  const scale = (signed ? Math.max(-lo, hi) / 127 : (hi - lo) / 255) || 1;
+  const zeroPoint = signed ? 0 : Math.max(0, Math.min(255, Math.round(-lo / scale)));
+  const [qmin, qmax] = signed ? [-127, 127] : [0, 255];
+  const data = signed ? new Int8Array(values.length) : new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const q = Math.round((values[i] as number) / scale) + zeroPoint;
+    data[i] = q < qmin ? qmin : q > qmax ? qmax : q;
   }
-  const scale = (hi - lo) / 255 || 1;
-  const zeroPoint = Math.max(0, Math.min(255, Math.round(-lo / scale)));
-  return { data: Uint8Array.from(values, (v) => Math.max(0, Math.min(255, Math.round(v / scale) + zeroPoint))), scale, zeroPoint };
+  return { data, scale, zeroPoint };
 }
 
 interface Rewriter {
