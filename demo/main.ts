@@ -127,12 +127,14 @@ async function boot(): Promise<void> {
 function setupPlanner(manifest: ModelManifest): void {
   const presets = manifest.tokens.presets;
   ui.presets.replaceChildren(
-    ...presets.map((p) =>
-      button('preset', p.name, () => {
+    ...presets.map((p) => {
+      const b = button('preset', p.name, () => {
         ui.budget.value = String(p.budget);
         replan();
-      }),
-    ),
+      });
+      b.dataset.budget = String(p.budget);
+      return b;
+    }),
   );
   // Start where generate() does without a plan: the model's default budget.
   ui.budget.value = String(manifest.tokens.defaultBudget);
@@ -180,10 +182,30 @@ function replan(): void {
   }
   plan = next;
   const counts = { cls: next.cls, grid: next.grid, objects: next.maskIds };
-  ui.breakdown.textContent = breakdownText(counts, allTokensPlan(image, vlm.manifest).total);
+  const all = allTokensPlan(image, vlm.manifest).total;
+  ui.breakdown.textContent = breakdownText(counts, all);
+  labelPresets(image, all, iouThreshold);
   renderStrip(ui.strip, counts);
   overlay.setPlan({ grid: next.grid, objects: next.maskIds, pruned: next.pruned });
   ui.clsBadge.classList.toggle('off', next.cls === 0);
+}
+
+/**
+ * Labels each preset with the plan it buys on this image, e.g. "15 = 1+9+5 of 149": the split
+ * depends on the image's masks, so a fixed label would be wrong for most images.
+ */
+function labelPresets(img: EncodedImage, all: number, iouThreshold: number): void {
+  const policy = ui.policy.value as TokenPlan['policy'];
+  for (const b of ui.presets.querySelectorAll<HTMLButtonElement>('.preset')) {
+    const budget = Number(b.dataset.budget);
+    try {
+      const p = img.plan({ budget, policy, iouThreshold });
+      const name = budget >= all ? 'full' : String(budget);
+      b.textContent = `${name} = ${p.cls}+${p.grid[0] * p.grid[1]}+${p.objects} of ${all}`;
+    } catch (err) {
+      b.textContent = `${budget}: ${errorMessage(err)}`;
+    }
+  }
 }
 
 /** Encodes and shows an image; resolves true once it is on screen. */

@@ -49,6 +49,7 @@ export {
   type PlanImageOptions,
 } from './tokens/plan.ts';
 export { REDUCERS, reducePatches, type ReducerName, type Reduction } from './tokens/reduce/index.ts';
+export { addObjectPosition, objectPositionEmbedding, OBJECT_POSITION_SCALE, type ObjectPositionMode } from './tokens/object-position.ts';
 export { composeVisualTokens, TokenKind, type TokenKindCode, type ComposedTokens } from './tokens/layout.ts';
 export { tokenNorms, type TokenNorms } from './tokens/token-norms.ts';
 
@@ -86,6 +87,6 @@ export {
 export { runExperiment, type ExperimentConfig, type ExperimentModel, type ExperimentProgress, type ExperimentResult } from './eval/experiment.ts';
 export { loadEvalSet } from './eval/dataset.ts';
 export { parseShard, shardItems, mergeExperiments, type Shard } from './eval/shard.ts';
-export { summariseSweep, sweepTable, sweepCsv, accuracy, questionTypes, type SweepRow, type Tally } from './eval/summary.ts';
+export { summariseSweep, sweepTable, sweepCsv, accuracy, questionTypes, wilsonInterval, type SweepRow, type SweepTableOptions, type Tally } from './eval/summary.ts';
 export { meanBestIoU, type BestIoU } from './eval/mask-quality.ts';
 export { lineChartSvg, type ChartSeries, type ChartOptions } from './eval/chart.ts';

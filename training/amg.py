@@ -8,7 +8,8 @@ IoU per ground-truth object at 64x64 and to choose the manifest's `segmenter.amg
   (area(logit > offset) / area(logit > -offset)) > stabilityThreshold and area >=
   minAreaFraction * m^2 -> greedy mask NMS at nmsThreshold in descending predicted-IoU order.
 
-  python3 -m training.amg [--write out.json]   (grid search over thresholds on held-out scenes)
+  python3 -m training.amg [--write out.json]   (grid search over thresholds on the AMG stage's own
+  scenes, training/seeds.py 'amg': never an evaluation, sample or training scene)
   python3 -m training.amg --vectors tests/fixtures/amg-vectors.json   (parity vectors for src/masks/amg.ts)
 """
 
@@ -22,8 +23,9 @@ import numpy as np
 import torch
 
 from . import composition as C
-from .data import SEEDS, pixel_values
+from .data import pixel_values
 from .models import PromptMaskDecoder, SegVisionEncoder
+from .seeds import scene_seed
 from .shapesworld import SCENE_SIZE, generate_scene
 from .train import OUT
 
@@ -128,9 +130,9 @@ def write_vectors(path: str) -> None:
 
 
 def main() -> None:
-    """Grid-search AMG thresholds on held-out scenes and report mask quality."""
+    """Grid-search AMG thresholds on the AMG stage's scenes and report mask quality."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--scenes', type=int, default=60)
+    ap.add_argument('--scenes', type=int, default=60, help='scenes searched; every 4th is crowded')
     ap.add_argument('--write', help='write the chosen defaults to this JSON file')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--vectors', help='only write the parity vectors for src/masks/amg.ts to this JSON file')
@@ -145,7 +147,7 @@ def main() -> None:
     for pps in (16, 24):
         raw = []
         for i in range(a.scenes):
-            sc = generate_scene(SEEDS['eval'] + i)
+            sc = generate_scene(scene_seed('amg', i), crowded=i % 4 == 3)
             raw.append((raw_proposals(enc, dec, sc.image, pps), torch.from_numpy(sc.masks())))
         for vals in itertools.product(*grid.values()):
             amg = {'pointsPerSide': pps, 'pointsPerBatch': 64, **dict(zip(grid, vals)), 'stabilityOffset': 1.0,

@@ -100,6 +100,39 @@ def norm_scale(tokens: torch.Tensor, patches: torch.Tensor, mode: str = 'per-ima
     return (tokens - mu) / (sd + EPS) * sigma_p + mu_p
 
 
+OBJECT_POSITION_MODES = ('none', 'box-sincos')
+# Amplitude of the object position embedding relative to the patch features' std (sigma_P).
+OBJECT_POSITION_SCALE = 1.0
+
+
+def object_position(mask: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal embedding [dim] of a mask's centroid and box size (docs/composition.md, "Object
+    position embedding", our extension): s = (cx, cy, w, h) in the M x M frame divided by M; block j
+    of 2F = dim/4 values holds sin(pi f_k s_j), cos(pi f_k s_j) for f_k = 2^(k/3), k = 0..F-1."""
+    if dim % 8:
+        raise ValueError('the object position embedding needs a hidden size divisible by 8')
+    m = mask.shape[-1]
+    ys, xs = torch.nonzero(mask, as_tuple=True)
+    if len(xs) == 0:
+        raise EmptyMaskError('mask is empty; it has no position')
+    xs, ys = xs.double(), ys.double()
+    s = torch.stack([(xs.mean() + 0.5) / m, (ys.mean() + 0.5) / m, (xs.max() + 1 - xs.min()) / m, (ys.max() + 1 - ys.min()) / m])
+    f = 2.0 ** (torch.arange(dim // 8, dtype=torch.float64) / 3)
+    a = math.pi * s[:, None] * f[None]  # [4, F]
+    return torch.stack([torch.sin(a), torch.cos(a)], -1).reshape(dim)
+
+
+def add_object_positions(obj: torch.Tensor, masks: torch.Tensor, patches: torch.Tensor, mode: str) -> torch.Tensor:
+    """Object tokens [K, D] plus OBJECT_POSITION_SCALE * sigma_P * object_position(mask) ('box-sincos')."""
+    if mode not in OBJECT_POSITION_MODES:
+        raise ValueError(f'unknown object position mode {mode!r}')
+    if mode == 'none':
+        return obj
+    sigma = patches.double().std(unbiased=False)
+    emb = torch.stack([object_position(m, obj.shape[-1]) for m in masks])
+    return obj + (OBJECT_POSITION_SCALE * sigma * emb).to(obj.dtype)
+
+
 def mask_iou(a: torch.Tensor, b: torch.Tensor) -> float:
     """IoU of two bool masks (0 when both are empty)."""
     inter = float((a & b).sum())
@@ -128,11 +161,12 @@ def prune_masks(masks: torch.Tensor, scores: list[float], iou_threshold: float =
 
 
 def compose(hidden: torch.Tensor, gh: int, gw: int, masks: torch.Tensor | None, plan: Plan,
-            norm: str = 'per-image') -> tuple[torch.Tensor, list[str]]:
+            norm: str = 'per-image', object_pos: str = 'none') -> tuple[torch.Tensor, list[str]]:
     """Visual tokens [T, D] in layout order [CLS][patches row-major][objects] and their kinds.
 
     `hidden` is the encoder output [1+N, D] (CLS first); `masks` [K, M, M] in pruned order, of
-    which the first `plan.objects` are used.
+    which the first `plan.objects` are used; object tokens get the position embedding of
+    `object_pos` after norm scaling.
     """
     cls_tok, patches = hidden[:1], hidden[1:]
     parts: list[torch.Tensor] = []
@@ -147,6 +181,6 @@ def compose(hidden: torch.Tensor, gh: int, gw: int, masks: torch.Tensor | None, 
     if plan.objects:
         assert masks is not None
         obj = pool_masks(patches, masks[:plan.objects], gh, gw)
-        parts.append(norm_scale(obj, patches, norm))
+        parts.append(add_object_positions(norm_scale(obj, patches, norm), masks[:plan.objects], patches, object_pos))
         kinds += ['object'] * plan.objects
     return torch.cat(parts, 0), kinds

@@ -7,10 +7,11 @@ import torch
 import torch.nn.functional as F
 
 from .composition import coverage
+from .seeds import scene_seed
 from .shapesworld import COLOR_NAMES, MASK_SIZE, MAX_OBJECTS, SCENE_SIZE, SHAPES, Scene, generate_scene
 
-# Seed ranges: training stages and the shipped evaluation set / samples never share a scene.
-SEEDS = {'encoder': 0, 'segmenter': 300_000, 'llm': 600_000, 'eval': 900_000, 'samples': 950_000}
+# Share of crowded scenes (training/shapesworld.py) in the LLM's feature bank: every 10th, 3 of 10.
+LLM_CROWDED_PER_10 = 3
 MEAN = (0.5, 0.5, 0.5)
 STD = (0.5, 0.5, 0.5)
 PATCH = 16
@@ -36,10 +37,15 @@ def counts(scene: Scene) -> list[int]:
     return out
 
 
-def encoder_batch(seeds: list[int]) -> dict[str, torch.Tensor]:
-    """Images plus dense targets: per-patch colour/shape area fractions (class 0 = background)
-    and per-scene counts."""
-    scenes = [generate_scene(s) for s in seeds]
+def llm_scene(i: int) -> Scene:
+    """Scene i of the LLM stage's feature bank (standard or crowded)."""
+    return generate_scene(scene_seed('llm', i), crowded=i % 10 < LLM_CROWDED_PER_10)
+
+
+def encoder_batch(indices: list[int]) -> dict[str, torch.Tensor]:
+    """Encoder-stage scenes `indices`: images plus dense targets: per-patch colour/shape area
+    fractions (class 0 = background) and per-scene counts."""
+    scenes = [generate_scene(scene_seed('encoder', i)) for i in indices]
     images = np.stack([s.image for s in scenes])
     col = np.zeros((len(scenes), 1 + len(COLOR_NAMES), GRID, GRID), np.float32)
     shp = np.zeros((len(scenes), 1 + len(SHAPES), GRID, GRID), np.float32)
@@ -69,10 +75,10 @@ def encoder_batch(seeds: list[int]) -> dict[str, torch.Tensor]:
     }
 
 
-def segmenter_batch(seeds: list[int], prompts: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
-    """Images, point prompts (inside a random object's visible mask, or on background) and the
+def segmenter_batch(indices: list[int], prompts: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
+    """Segmenter-stage scenes `indices`: images, point prompts (inside a random object's visible mask, or on background) and the
     target masks at MASK_SIZE (empty for background points)."""
-    scenes = [generate_scene(s) for s in seeds]
+    scenes = [generate_scene(scene_seed('segmenter', i)) for i in indices]
     images = np.stack([s.image for s in scenes])
     pts = np.zeros((len(scenes), prompts, 1, 2), np.float32)
     tgt = np.zeros((len(scenes), prompts, MASK_SIZE, MASK_SIZE), np.float32)
@@ -118,5 +124,5 @@ def perturb_masks(masks: torch.Tensor, rng: np.random.Generator) -> torch.Tensor
     return torch.stack(out) if out else masks.float()
 
 
-__all__ = ['SEEDS', 'MEAN', 'STD', 'PATCH', 'GRID', 'MAX_OBJECTS', 'N_COUNT_HEADS', 'pixel_values',
+__all__ = ['LLM_CROWDED_PER_10', 'llm_scene', 'MEAN', 'STD', 'PATCH', 'GRID', 'MAX_OBJECTS', 'N_COUNT_HEADS', 'pixel_values',
            'counts', 'encoder_batch', 'segmenter_batch', 'perturb_masks']

@@ -1,10 +1,10 @@
 """Python-side accuracy on the shipped evaluation set (a sanity check; `npm run eval` in the
 browser is the authoritative measurement).
 
-  python3 -m training.evaluate --llm llm-main [--questions 1000]
+  python3 -m training.evaluate --llm llm-main [--questions 1000] [--set public/eval/shapesworld-crowded]
 
 Reports accuracy per question type with GT masks and with reference-AMG masks at budgets
-full/57/15 (balanced) and 15 (patch-only), plus the AMG mask quality on the eval scenes.
+full/57/15/4 (balanced) and 15 (patch-only), plus the AMG mask quality on the eval scenes.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from . import composition as C
 from .amg import filter_proposals, load_segmenter, quality, raw_proposals
 from .data import GRID
 from .models import DecoderLM, Projector, ViT
-from .shapesworld import QUESTION_TYPES, generate_scene
+from .shapesworld import QUESTION_TYPES, rle_decode
 from .tokenizer import IMAGE, Tokenizer, render_prompt
 from .train import FULL_BUDGET, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT, encode_images
 
 EVAL = 'public/eval/shapesworld'
-SETTINGS = [('full', FULL_BUDGET, 'balanced'), ('57', 57, 'balanced'), ('15', 15, 'balanced'), ('patch-only 15', 15, 'patch-only')]
+SETTINGS = [('full', FULL_BUDGET, 'balanced'), ('57', 57, 'balanced'), ('15', 15, 'balanced'), ('4', 4, 'balanced'),
+            ('patch-only 15', 15, 'patch-only')]
 
 
 @torch.no_grad()
@@ -45,6 +46,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--llm', default='llm-main')
     ap.add_argument('--questions', type=int, default=1000)
+    ap.add_argument('--set', default=EVAL, help='evaluation set folder')
     ap.add_argument('--amg', default=f'{OUT}/amg.json')
     ap.add_argument('--no-amg', action='store_true')
     ap.add_argument('--threads', type=int, default=2)
@@ -64,8 +66,10 @@ def main() -> None:
     meta_path = f'{OUT}/{a.llm}.json'  # written when a run ends; a running one is the main recipe
     meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {'norm_scale': True, 'patch_only': False}
     norm = 'per-image' if meta['norm_scale'] else 'none'
+    object_pos = meta.get('object_position', 'none')
+    gt_masks = json.load(open(f'{a.set}/masks.json'))['masks']
     settings = [s for s in SETTINGS if s[2] == 'patch-only'] if meta['patch_only'] else SETTINGS
-    qs = json.load(open(f'{EVAL}/questions.json'))['questions'][:a.questions]
+    qs = json.load(open(f'{a.set}/questions.json'))['questions'][:a.questions]
     amg = json.load(open(a.amg)) if os.path.exists(a.amg) and not a.no_amg else None
     enc, dec = load_segmenter() if amg else (None, None)
     sources = ['gt'] + (['amg'] if amg else [])
@@ -75,9 +79,9 @@ def main() -> None:
     for q in qs:
         by_image.setdefault(q['image'], []).append(q)
     for n, (img, items) in enumerate(by_image.items()):
-        image = np.asarray(Image.open(f'{EVAL}/{img}').convert('RGB'))
+        image = np.asarray(Image.open(f'{a.set}/{img}').convert('RGB'))
         hidden = encode_images(vit, image[None])[0]
-        gt = torch.from_numpy(generate_scene(items[0]['seed']).masks())
+        gt = torch.from_numpy(np.stack([rle_decode(o['rle'], 64) for o in gt_masks[img]]))
         masks = {'gt': gt}
         if amg:
             iou, logits = raw_proposals(enc, dec, image, amg['pointsPerSide'], amg['pointsPerBatch'])
@@ -86,12 +90,12 @@ def main() -> None:
         for src in sources:
             for name, budget, policy in settings:
                 plan = C.plan_tokens(budget, len(masks[src]), GRID, GRID, policy)
-                vis, _ = C.compose(hidden, GRID, GRID, masks[src], plan, norm)
+                vis, _ = C.compose(hidden, GRID, GRID, masks[src], plan, norm, object_pos)
                 for q in items:
                     correct[(src, name, q['type'])].append(answer(lm, proj, tok, vis, q['question']) == q['answer'])
         if n % 50 == 0:
             print(f'{n} images', flush=True)
-    print(f'\nPython-side accuracy (%), {a.llm}, {len(qs)} questions')
+    print(f'\nPython-side accuracy (%), {a.llm}, {a.set}, {len(qs)} questions')
     header = f'{"masks":6} {"budget":14} ' + ' '.join(f'{t:>9}' for t in QUESTION_TYPES) + f' {"all":>6}'
     print(header)
     for src in sources:

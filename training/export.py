@@ -21,15 +21,18 @@ import torch
 import torch.nn as nn
 
 from . import composition as C
-from .data import GRID, MEAN, PATCH, SEEDS, STD, pixel_values
+from .data import GRID, MEAN, PATCH, STD, pixel_values
 from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, ViT
+from .seeds import scene_seed
 from .shapesworld import MASK_SIZE, SCENE_SIZE, generate_scene
 from .tokenizer import END, IMAGE, Tokenizer, render_prompt
-from .train import FULL_BUDGET, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT
+from .train import BUDGETS, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT
 
 OPSET = 14
-PRESETS = [(f'full (1+{GRID * GRID}+20)', FULL_BUDGET), ('57 (1+36+20)', 57), ('42 (1+25+16)', 42),
-           ('29 (1+16+12)', 29), ('15 (1+9+5)', 15)]
+# Budget presets: names say the budget only; the plan a budget buys depends on the image's masks
+# (the demo shows it per image, e.g. "15 = 1+9+5 of 149"). 15 and 4 cut the full ~149-165 tokens
+# ~10x and ~38x, the paper's ratios for 576 -> 57 and -> 15.
+PRESETS = [('full', BUDGETS['full'])] + [(f'{b} tokens', b) for b in (57, 29, 15, 4)]
 DEFAULT_BUDGET = 57  # generate()'s plan when the caller passes none: the paper's headline mix
 FILES = {  # the folder convention of docs/model-format.md
     'encoder': 'encoder/model.onnx',
@@ -169,8 +172,8 @@ def sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def write_manifest(out: str, name: str, tok: Tokenizer, lm: DecoderLM, norm: str, kinds: list[str], amg: dict,
-                   variant: str | None) -> None:
+def write_manifest(out: str, name: str, tok: Tokenizer, lm: DecoderLM, norm: str, object_pos: str, kinds: list[str],
+                   amg: dict, variant: str | None) -> None:
     """manifest.json (or manifest-<variant>.json): the contract with every file's size and hash."""
     os.makedirs(f'{out}/llm', exist_ok=True)
     tok.save(f'{out}/llm')
@@ -203,11 +206,22 @@ def write_manifest(out: str, name: str, tok: Tokenizer, lm: DecoderLM, norm: str
             'numKeyValueHeads': lm.heads, 'headDim': lm.dim // lm.heads, 'vocabSize': tok.size, 'maxPositions': lm.max_pos,
         },
         'prompt': {'imageToken': IMAGE, 'eosTokenIds': [tok.special_ids[END]]},
-        'tokens': {'maskResolution': MASK_SIZE, 'normScale': norm, 'kinds': kinds,
+        'tokens': {'maskResolution': MASK_SIZE, 'normScale': norm, 'objectPosition': object_pos, 'kinds': kinds,
                    'presets': [{'name': n, 'budget': b} for n, b in PRESETS], 'defaultBudget': DEFAULT_BUDGET},
         'files': files,
     }
     with open(f'{out}/manifest{"-" + variant if variant else ""}.json', 'w') as f:
+        json.dump(manifest, f, indent=1)
+
+
+def rewrite_manifest(out: str, variant: str | None, amg: dict | None) -> None:
+    """Update an existing manifest's presets (and AMG defaults) without touching its components."""
+    path = f'{out}/manifest{"-" + variant if variant else ""}.json'
+    manifest = json.load(open(path))
+    manifest['tokens']['presets'] = [{'name': n, 'budget': b} for n, b in PRESETS]
+    if amg:
+        manifest['segmenter']['amg'] = amg
+    with open(path, 'w') as f:
         json.dump(manifest, f, indent=1)
 
 
@@ -232,11 +246,11 @@ class RefWriter:
 
 @torch.no_grad()
 def write_reference(folder: str, vit: ViT, senc: SegVisionEncoder, sdec: PromptMaskDecoder, proj: Projector,
-                    lm: DecoderLM, tok: Tokenizer) -> None:
+                    lm: DecoderLM, tok: Tokenizer, object_pos: str) -> None:
     """Reference inputs/outputs of every component on one shipped-style sample."""
     os.makedirs(folder, exist_ok=True)
     w = RefWriter()
-    scene = generate_scene(SEEDS['samples'])
+    scene = generate_scene(scene_seed('samples', 0))
     w.add('image', scene.image)  # uint8 [S,S,3]; the test normalises with the manifest's mean/std
     px = pixel_values(scene.image[None])
     hidden = vit(px)
@@ -253,7 +267,7 @@ def write_reference(folder: str, vit: ViT, senc: SegVisionEncoder, sdec: PromptM
     w.add('sam.pred_masks', masks)
     gt = torch.from_numpy(scene.masks())
     plan = C.plan_tokens(57, len(gt), GRID, GRID)
-    vis, _ = C.compose(hidden[0], GRID, GRID, gt, plan, 'per-image')
+    vis, _ = C.compose(hidden[0], GRID, GRID, gt, plan, 'per-image', object_pos)
     w.add('projector.image_features', vis[None])
     img_embeds = proj(vis[None])
     w.add('projector.image_embeds', img_embeds)
@@ -287,7 +301,7 @@ def write_reference(folder: str, vit: ViT, senc: SegVisionEncoder, sdec: PromptM
         json.dump({
             'format': 'Arrays in reference.bin (little-endian) at byte offset with dtype and shape. '
                       'Written by training/export.py --reference from the model in public/models/shapesworld.',
-            'sample_seed': SEEDS['samples'], 'question': question, 'plan': {'budget': 57, 'cls': plan.cls, 'grid': list(plan.grid), 'objects': plan.objects},
+            'sample_seed': scene_seed('samples', 0), 'objectPosition': object_pos, 'question': question, 'plan': {'budget': 57, 'cls': plan.cls, 'grid': list(plan.grid), 'objects': plan.objects},
             'sam_embedding_stride': 97,
             'tokenizer_cases': [{'text': s, 'ids': tok.encode(s)} for s in strings],
             'chat': {'messages': [{'role': 'user', 'content': question}], 'ids': ids},
@@ -305,18 +319,24 @@ def main() -> None:
     p.add_argument('--amg', help='JSON file with AMG defaults (training/amg.py --write)')
     p.add_argument('--variant', help='ablation name: writes manifest-<variant>.json + ablations/<variant>/ into --out, '
                    'sharing the main package\'s encoder, segmenter and tokenizer')
+    p.add_argument('--manifest-only', action='store_true',
+                   help='only rewrite the existing manifest\'s presets and AMG defaults (no checkpoints needed)')
     args = p.parse_args()
+    if args.manifest_only:
+        rewrite_manifest(args.out, args.variant, json.load(open(args.amg)) if args.amg else None)
+        return
     torch.set_num_threads(2)
     vit, senc, sdec, proj, lm, tok = load_models(args.llm)
     meta_path = f'{OUT}/{args.llm}.json'
     meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
     kinds = ['patch'] if meta.get('patch_only') else ['cls', 'patch', 'object']
     norm = 'per-image' if meta.get('norm_scale', True) else 'none'
+    object_pos = meta.get('object_position', 'none')
     amg = json.load(open(args.amg)) if args.amg else AMG_DEFAULTS
     export_all(vit, senc, sdec, proj, lm, args.out, args.variant)
-    write_manifest(args.out, args.name, tok, lm, norm, kinds, amg, args.variant)
+    write_manifest(args.out, args.name, tok, lm, norm, object_pos, kinds, amg, args.variant)
     if args.reference:
-        write_reference(args.reference, vit, senc, sdec, proj, lm, tok)
+        write_reference(args.reference, vit, senc, sdec, proj, lm, tok, object_pos)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(args.out) for f in fs)
     print(f'exported {args.out}: {total / 1e6:.2f} MB')
 

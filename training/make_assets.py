@@ -1,7 +1,8 @@
 """Shipped data generated from the one world definition and the one composition definition.
 
   python3 -m training.make_assets vectors   -> tests/fixtures/composition-vectors.json
-  python3 -m training.make_assets evalset   -> public/eval/shapesworld/ (scenes, questions, GT masks)
+  python3 -m training.make_assets evalset   -> public/eval/shapesworld/ (scenes, questions, GT masks) and
+                                               public/eval/shapesworld-crowded/ (12-20 shapes per scene)
   python3 -m training.make_assets samples   -> public/samples/ (demo scenes + index.json)
 """
 
@@ -16,7 +17,7 @@ import torch
 from PIL import Image
 
 from . import composition as C
-from .data import SEEDS
+from .seeds import scene_seed
 from .shapesworld import MASK_SIZE, QUESTION_TYPES, generate_scene, make_question, rle_encode
 
 VECTORS_FORMAT = (
@@ -27,9 +28,11 @@ VECTORS_FORMAT = (
     'coverage[k] = adaptive average pooling of mask k to gh x gw, flattened row-major; '
     'objectTokens[k] = poolMask of mask k before norm scaling [D] (null for an empty mask: EmptyMaskError); '
     'scores + prune {iouThreshold, maxCount} -> kept (indices into masks, in pruned order); '
-    'plans: for each {budget, policy, normScale}: plan {cls, grid: [rows, cols], objects} computed with '
-    'K = kept.length, tokens = composed visual tokens [T, D] flattened row-major in layout order '
-    '[CLS][patches row-major][first plan.objects kept masks], kinds = one of cls|patch|object per token. '
+    'plans: for each {budget, policy, normScale, objectPosition}: plan {cls, grid: [rows, cols], objects} computed '
+    'with K = kept.length, tokens = composed visual tokens [T, D] flattened row-major in layout order '
+    '[CLS][patches row-major][first plan.objects kept masks], object tokens plus the object position embedding '
+    'when objectPosition is box-sincos; kinds = one of cls|patch|object per token; '
+    'objectPositions[k] = the box-sincos embedding of mask k [D] (null for an empty mask). '
     'Compare numbers with a tolerance of 1e-4 (relative to 1 + |expected|).'
 )
 
@@ -71,12 +74,12 @@ def vector_case(name: str, seed: int, gh: int, gw: int, d: int, m: int, n_masks:
     plans = []
     for b in budgets:
         for policy in ('balanced', 'patch-only', 'object-first'):
-            for norm in ('per-image', 'none'):
-                if policy == 'patch-only' and norm == 'none':
+            for norm, pos in (('per-image', 'none'), ('none', 'none'), ('per-image', 'box-sincos'), ('none', 'box-sincos')):
+                if policy == 'patch-only' and (norm, pos) != ('per-image', 'none'):
                     continue
                 plan = C.plan_tokens(b, len(kept), gh, gw, policy)
-                toks, kinds = C.compose(hidden, gh, gw, kept_masks, plan, norm)
-                plans.append({'budget': b, 'policy': policy, 'normScale': norm,
+                toks, kinds = C.compose(hidden, gh, gw, kept_masks, plan, norm, pos)
+                plans.append({'budget': b, 'policy': policy, 'normScale': norm, 'objectPosition': pos,
                               'plan': {'cls': plan.cls, 'grid': list(plan.grid), 'objects': plan.objects},
                               'tokens': [round(float(v), 7) for v in toks.reshape(-1)], 'kinds': kinds})
     return {
@@ -85,6 +88,7 @@ def vector_case(name: str, seed: int, gh: int, gw: int, d: int, m: int, n_masks:
         'masks': [pack_mask(x) for x in masks],
         'coverage': [[round(float(v), 7) for v in C.coverage(x, gh, gw).reshape(-1)] for x in mt],
         'objectTokens': [[round(float(v), 7) for v in C.pool_mask(patches, x, gh, gw)] if x.any() else None for x in mt],
+        'objectPositions': [[round(float(v), 7) for v in C.object_position(x, d)] if x.any() else None for x in mt],
         'scores': scores,
         'prune': {'iouThreshold': 0.5, 'maxCount': max_count},
         'kept': kept,
@@ -107,14 +111,16 @@ def write_vectors(path: str) -> None:
     print(f'wrote {path}: {os.path.getsize(path) / 1e3:.0f} KB')
 
 
-def write_evalset(folder: str, scenes: int, per_scene: int) -> None:
-    """Held-out scenes (PNG), questions balanced over types, and GT masks as RLE at 64x64."""
+def write_evalset(folder: str, stage: str, scenes: int, per_scene: int) -> None:
+    """Held-out scenes (PNG) of seed-range `stage` ('eval': standard scenes, 'eval-crowded':
+    crowded ones), questions balanced over types, and GT masks as RLE at 64x64."""
     os.makedirs(f'{folder}/images', exist_ok=True)
-    rng = np.random.default_rng(SEEDS['eval'])
+    crowded = stage == 'eval-crowded'
+    rng = np.random.default_rng(scene_seed(stage, 0))
     questions, masks = [], {}
     for i in range(scenes):
-        seed = SEEDS['eval'] + i
-        sc = generate_scene(seed)
+        seed = scene_seed(stage, i)
+        sc = generate_scene(seed, crowded=crowded)
         fname = f'images/scene_{i:04d}.png'
         Image.fromarray(sc.image).save(f'{folder}/{fname}', optimize=True)
         masks[fname] = [{'color': o.color, 'shape': o.shape, 'rle': rle_encode(mk)} for o, mk in zip(sc.objects, sc.masks())]
@@ -127,7 +133,8 @@ def write_evalset(folder: str, scenes: int, per_scene: int) -> None:
             seen.add(q['question'])
             questions.append({'image': fname, 'seed': seed, **q})
     with open(f'{folder}/questions.json', 'w') as f:
-        json.dump({'format': 'image is relative to this file; type is one of ' + ', '.join(QUESTION_TYPES)
+        kind = 'crowded scenes (12-20 shapes); ' if crowded else ''
+        json.dump({'format': kind + 'image is relative to this file; type is one of ' + ', '.join(QUESTION_TYPES)
                    + '; answers are single words', 'questions': questions}, f, indent=0)
     with open(f'{folder}/masks.json', 'w') as f:
         json.dump({'format': f'per image, its objects in drawing order with visible instance masks at {MASK_SIZE}x{MASK_SIZE} '
@@ -140,11 +147,11 @@ def write_evalset(folder: str, scenes: int, per_scene: int) -> None:
 def write_samples(folder: str, n: int) -> None:
     """Demo sample scenes with a few questions each."""
     os.makedirs(folder, exist_ok=True)
-    rng = np.random.default_rng(SEEDS['samples'])
+    rng = np.random.default_rng(scene_seed('samples', 0))
     index = []
     for i in range(n):
-        seed = SEEDS['samples'] + i
-        sc = generate_scene(seed)
+        seed = scene_seed('samples', i)
+        sc = generate_scene(seed, crowded=i == n - 1)  # the last sample is a crowded scene
         fname = f'shapesworld-{i}.png'
         Image.fromarray(sc.image).save(f'{folder}/{fname}', optimize=True)
         qs = [make_question(sc, rng, t) for t in QUESTION_TYPES]
@@ -161,12 +168,14 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('what', choices=['vectors', 'evalset', 'samples', 'all'])
     p.add_argument('--scenes', type=int, default=250)
+    p.add_argument('--crowded', type=int, default=60, help='scenes of the crowded evaluation set')
     p.add_argument('--per-scene', type=int, default=4)
     a = p.parse_args()
     if a.what in ('vectors', 'all'):
         write_vectors('tests/fixtures/composition-vectors.json')
     if a.what in ('evalset', 'all'):
-        write_evalset('public/eval/shapesworld', a.scenes, a.per_scene)
+        write_evalset('public/eval/shapesworld', 'eval', a.scenes, a.per_scene)
+        write_evalset('public/eval/shapesworld-crowded', 'eval-crowded', a.crowded, a.per_scene)
     if a.what in ('samples', 'all'):
         write_samples('public/samples', 6)
 

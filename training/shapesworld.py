@@ -1,7 +1,7 @@
 """ShapesWorld: the one definition of the synthetic world.
 
-Scenes of 1-8 coloured shapes on varied backgrounds, their visible instance masks (after
-occlusion) and templated questions with one-word answers. Everything is a pure function of a
+Scenes of 1-8 coloured shapes (crowded scenes: 12-20 smaller, more occluded shapes) on varied
+backgrounds, their visible instance masks (after occlusion) and templated questions with one-word answers. Everything is a pure function of a
 seed, so training data, the shipped evaluation set and the demo samples come from one place.
 """
 
@@ -27,9 +27,14 @@ COLOR_NAMES = list(COLORS)
 SHAPES = ['circle', 'square', 'triangle', 'star', 'diamond']
 PLURAL = {s: s + 's' for s in SHAPES}
 MAX_OBJECTS = 8
+# Crowded scenes: more objects than the 20 object tokens of budget 57 leave room for, so that small
+# budgets must drop objects (as in the paper); shapes are smaller and may hide more of each other.
+CROWDED_OBJECTS = (12, 20)
+CROWDED_RADIUS = (8.0, 16.0)
 # Visible-area floor (pixels at scene resolution) so that every counted object can be seen.
 MIN_VISIBLE_PX = 70
 MIN_VISIBLE_FRACTION = 0.5
+CROWDED_MIN_VISIBLE_FRACTION = 0.35
 # Relative-position questions need a clear gap between centroids (scene pixels).
 POSITION_MARGIN = 14.0
 QUESTION_TYPES = ['exist', 'count', 'attribute', 'position']
@@ -125,18 +130,22 @@ def _background(rng: np.random.Generator) -> np.ndarray:
     return np.clip(base, 0, 255).astype(np.float32)
 
 
-def generate_scene(seed: int) -> Scene:
-    """Render scene number `seed` (pure function of the seed)."""
+def generate_scene(seed: int, crowded: bool = False) -> Scene:
+    """Render scene number `seed` (pure function of the seed and the kind)."""
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, MAX_OBJECTS + 1))
+    n = int(rng.integers(CROWDED_OBJECTS[0], CROWDED_OBJECTS[1] + 1)) if crowded else int(rng.integers(1, MAX_OBJECTS + 1))
+    min_fraction = CROWDED_MIN_VISIBLE_FRACTION if crowded else MIN_VISIBLE_FRACTION
     canvas = _background(rng)
     objects: list[SceneObject] = []
     full_masks: list[np.ndarray] = []
     attempts = 0
-    while len(objects) < n and attempts < 200:
+    while len(objects) < n and attempts < (800 if crowded else 200):
         attempts += 1
-        size_class = rng.random()
-        r = rng.uniform(9, 14) if size_class < 0.3 else rng.uniform(14, 24) if size_class < 0.8 else rng.uniform(24, 34)
+        if crowded:
+            r = rng.uniform(*CROWDED_RADIUS)
+        else:
+            size_class = rng.random()
+            r = rng.uniform(9, 14) if size_class < 0.3 else rng.uniform(14, 24) if size_class < 0.8 else rng.uniform(24, 34)
         o = SceneObject(
             color=COLOR_NAMES[int(rng.integers(len(COLOR_NAMES)))],
             shape=SHAPES[int(rng.integers(len(SHAPES)))],
@@ -150,7 +159,7 @@ def generate_scene(seed: int) -> Scene:
         ok = True
         for prev, pm in zip(objects, full_masks):
             vis = prev.mask & ~m
-            if vis.sum() < max(MIN_VISIBLE_PX, MIN_VISIBLE_FRACTION * pm.sum()):
+            if vis.sum() < max(MIN_VISIBLE_PX, min_fraction * pm.sum()):
                 ok = False
                 break
         if not ok or m.sum() < MIN_VISIBLE_PX:
@@ -177,20 +186,31 @@ def _q(question: str, answer: str, qtype: str) -> dict[str, str]:
 def question_exist(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
     """Balanced yes/no existence question (POPE-like: absent combos share an attribute when possible)."""
     present = {(o.color, o.shape) for o in scene.objects}
-    form = rng.random()
-    if form < 0.7:
-        if rng.random() < 0.5:
-            c, s = sorted(present)[int(rng.integers(len(present)))]
-            return _q(f'Is there a {c} {s}?', 'yes', 'exist')
+
+    def absent_pair() -> dict[str, str]:
         absent = [(c, s) for c in COLOR_NAMES for s in SHAPES if (c, s) not in present]
         near = [(c, s) for c, s in absent if any(c == pc or s == ps for pc, ps in present)]
         pool = near if near and rng.random() < 0.8 else absent
         c, s = pool[int(rng.integers(len(pool)))]
         return _q(f'Is there a {c} {s}?', 'no', 'exist')
+
+    form = rng.random()
+    if form < 0.7:
+        if rng.random() < 0.5:
+            c, s = sorted(present)[int(rng.integers(len(present)))]
+            return _q(f'Is there a {c} {s}?', 'yes', 'exist')
+        return absent_pair()
+    # Crowded scenes usually hold every shape and every colour, so a "no" of the shape or colour
+    # form has nothing to ask about: it asks for an absent colour-shape pair instead, keeping the
+    # answers balanced. Standard scenes keep the original rule (a "yes" instead), so that the
+    # standard evaluation set and its published figures stay as they are.
+    crowded = len(scene.objects) > MAX_OBJECTS
     if form < 0.85:
         shapes = {o.shape for o in scene.objects}
         want = rng.random() < 0.5
         pool = sorted(shapes) if want else [s for s in SHAPES if s not in shapes]
+        if not pool and crowded:
+            return absent_pair()
         if not pool:
             pool, want = sorted(shapes), True
         s = pool[int(rng.integers(len(pool)))]
@@ -198,6 +218,8 @@ def question_exist(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
     colors = {o.color for o in scene.objects}
     want = rng.random() < 0.5
     pool = sorted(colors) if want else [c for c in COLOR_NAMES if c not in colors]
+    if not pool and crowded:
+        return absent_pair()
     if not pool:
         pool, want = sorted(colors), True
     c = pool[int(rng.integers(len(pool)))]
@@ -205,7 +227,8 @@ def question_exist(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
 
 
 def question_count(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
-    """Counting by shape, by colour, by both, or in total."""
+    """Counting by shape, by colour, by both, or in total (in total only up to MAX_OBJECTS objects:
+    crowded scenes ask for colour counts instead, whose answers stay small)."""
     objs = scene.objects
     form = rng.random()
     # Prefer attributes that occur in the scene, so that answers are not mostly zero.
@@ -221,6 +244,8 @@ def question_count(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
     if form < 0.8:
         n = sum(x.color == c and x.shape == s for x in objs)
         return _q(f'How many {c} {PLURAL[s]} are there?', str(n), 'count')
+    if len(objs) > MAX_OBJECTS:
+        return _q(f'How many {c} objects are there?', str(sum(x.color == c for x in objs)), 'count')
     return _q('How many objects are there?', str(len(objs)), 'count')
 
 

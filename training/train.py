@@ -23,9 +23,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import composition as C
-from .data import GRID, N_COUNT_HEADS, SEEDS, encoder_batch, perturb_masks, pixel_values, segmenter_batch
+from .data import GRID, N_COUNT_HEADS, encoder_batch, llm_scene, perturb_masks, pixel_values, segmenter_batch
 from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, ViT
-from .shapesworld import COLOR_NAMES, MASK_SIZE, SHAPES, Scene, SceneObject, generate_scene, make_question
+from .shapesworld import COLOR_NAMES, MASK_SIZE, SHAPES, Scene, SceneObject, make_question
 from .tokenizer import END, IMAGE, Tokenizer, render_prompt
 
 OUT = os.environ.get('SW_OUT', 'training/out')
@@ -83,7 +83,7 @@ def train_encoder(args: argparse.Namespace) -> None:
     for step in range(args.steps):
         for g in opt.param_groups:
             g['lr'] = cosine_lr(step, args.steps, args.lr, 30)
-        b = encoder_batch([SEEDS['encoder'] + step * args.batch + i for i in range(args.batch)])
+        b = encoder_batch([step * args.batch + i for i in range(args.batch)])
         h = vit(b['pixels'])
         cls, patches = h[:, 0], h[:, 1:]
         lc = -(b['color'].flatten(2).transpose(1, 2) * F.log_softmax(heads.color(patches), -1)).sum(-1).mean()
@@ -146,7 +146,7 @@ def train_segmenter(args: argparse.Namespace) -> None:
     for step in range(args.steps):
         for g in opt.param_groups:
             g['lr'] = cosine_lr(step, args.steps, args.lr, 30)
-        b = segmenter_batch([SEEDS['segmenter'] + step * args.batch + i for i in range(args.batch)], args.prompts, rng)
+        b = segmenter_batch([step * args.batch + i for i in range(args.batch)], args.prompts, rng)
         emb, pos = enc(b['pixels'])
         iou_pred, logits = dec(b['points'], b['labels'], emb, pos)
         lm, li = seg_losses(iou_pred, logits, b['target'], b['fg'])
@@ -193,7 +193,7 @@ def build_features(args: argparse.Namespace) -> None:
     t0 = time.time()
     feats, masks, offsets, all_facts = [], [], [0], []
     for start in range(0, args.scenes, 256):
-        scenes = [generate_scene(SEEDS['llm'] + i) for i in range(start, min(args.scenes, start + 256))]
+        scenes = [llm_scene(i) for i in range(start, min(args.scenes, start + 256))]
         feats.append(encode_images(vit, np.stack([s.image for s in scenes])).half())
         for s in scenes:
             m = s.masks()
@@ -208,7 +208,9 @@ def build_features(args: argparse.Namespace) -> None:
 
 # ---------------------------------------------------------------- stage: llm
 
-BUDGET_MODES = [('full', 0.10), ('57', 0.15), ('42', 0.10), ('29', 0.10), ('15', 0.15), ('random', 0.15), ('patch-only', 0.25)]
+# The shipped presets span the paper's cut ratios: full (~149-165 tokens) -> 15 is ~10x, -> 4 ~38x.
+BUDGETS = {'full': FULL_BUDGET, '57': 57, '29': 29, '15': 15, '8': 8, '4': 4}
+BUDGET_MODES = [('full', 0.10), ('57', 0.12), ('29', 0.10), ('15', 0.14), ('8', 0.07), ('4', 0.07), ('random', 0.15), ('patch-only', 0.25)]
 
 
 def sample_mode(rng: np.random.Generator, patch_only: bool) -> str:
@@ -225,12 +227,11 @@ def sample_plan(rng: np.random.Generator, mode: str, k: int, oversample: bool) -
     Oversampling = half of the non-patch-only plans use the 'object-first' policy, which keeps
     every object token and gives the patches what is left.
     """
-    budgets = {'full': FULL_BUDGET, '57': 57, '42': 42, '29': 29, '15': 15}
     if mode == 'patch-only':
         pick = rng.random()
-        b = GRID * GRID if pick < 0.2 else int(rng.choice([57, 42, 29, 15])) if pick < 0.7 else int(rng.integers(1, GRID * GRID))
+        b = GRID * GRID if pick < 0.2 else int(rng.choice([57, 29, 15, 8, 4])) if pick < 0.7 else int(rng.integers(1, GRID * GRID))
         return C.plan_tokens(b, k, GRID, GRID, 'patch-only')
-    b = budgets.get(mode) or int(rng.integers(3, FULL_BUDGET + 1))
+    b = BUDGETS.get(mode) or int(rng.integers(3, FULL_BUDGET + 1))
     policy = 'object-first' if oversample and rng.random() < 0.5 else 'balanced'
     return C.plan_tokens(b, k, GRID, GRID, policy)
 
@@ -239,8 +240,9 @@ class LlmBatcher:
     """Composes visual tokens (training/composition.py) and builds chat sequences the way the
     runtime does: the single <image> placeholder replaced by the T projected visual tokens."""
 
-    def __init__(self, tok: Tokenizer, bank: dict, norm: str, patch_only: bool, oversample: bool, seed: int) -> None:
-        self.tok, self.bank, self.norm = tok, bank, norm
+    def __init__(self, tok: Tokenizer, bank: dict, norm: str, object_pos: str, patch_only: bool, oversample: bool,
+                 seed: int) -> None:
+        self.tok, self.bank, self.norm, self.object_pos = tok, bank, norm, object_pos
         self.patch_only, self.oversample = patch_only, oversample
         self.rng = np.random.default_rng(seed)
         self.image_id = tok.special_ids[IMAGE]
@@ -270,7 +272,7 @@ class LlmBatcher:
         if len(masks) > 1 and self.rng.random() < 0.03:
             masks, order = masks[:-1], order[:-1]
         plan = sample_plan(self.rng, mode, len(masks), self.oversample)
-        toks, kinds = C.compose(hidden, GRID, GRID, masks, plan, self.norm)
+        toks, kinds = C.compose(hidden, GRID, GRID, masks, plan, self.norm, self.object_pos)
         words = [[self.word(f[0]), self.word(f[1])] for f in facts]
         targets: list[list[int]] = []
         if plan.cls:
@@ -363,6 +365,11 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground:
     return loss, acc
 
 
+def object_position_mode(args: argparse.Namespace) -> str:
+    """The object position embedding of an LLM run (docs/composition.md; none for ablations without it)."""
+    return 'none' if args.no_object_pos or args.patch_only else 'box-sincos'
+
+
 def train_llm(args: argparse.Namespace) -> None:
     """Projector + decoder LLM on the frozen encoder's composed tokens."""
     seed_all(args.seed + 2)
@@ -372,8 +379,8 @@ def train_llm(args: argparse.Namespace) -> None:
     proj = Projector(128, LLM_DIM)
     params = list(lm.parameters()) + list(proj.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    batcher = LlmBatcher(tok, bank, 'none' if args.no_norm_scale else 'per-image', args.patch_only,
-                         not args.no_oversample, args.seed + 2)
+    batcher = LlmBatcher(tok, bank, 'none' if args.no_norm_scale else 'per-image', object_position_mode(args),
+                         args.patch_only, not args.no_oversample, args.seed + 2)
     t0 = time.time()
     step = 0
     while True:
@@ -398,7 +405,8 @@ def train_llm(args: argparse.Namespace) -> None:
     torch.save({'lm': lm.state_dict(), 'proj': proj.state_dict(), 'step': step}, f'{OUT}/{args.name}.pt')
     with open(f'{OUT}/{args.name}.json', 'w') as f:
         json.dump({'steps': step, 'seconds': time.time() - t0, 'patch_only': args.patch_only,
-                   'norm_scale': not args.no_norm_scale, 'oversample': not args.no_oversample}, f)
+                   'norm_scale': not args.no_norm_scale, 'oversample': not args.no_oversample,
+                   'object_position': object_position_mode(args)}, f)
     log('llm', f'{args.name} done: {step} steps in {time.time() - t0:.0f}s')
 
 
@@ -428,6 +436,7 @@ def main() -> None:
     m.add_argument('--patch-only', action='store_true', help='ablation: the LLM never sees CLS/object tokens')
     m.add_argument('--no-norm-scale', action='store_true', help='ablation: CLS/object tokens not norm-scaled')
     m.add_argument('--no-oversample', action='store_true', help='ablation: balanced plans only')
+    m.add_argument('--no-object-pos', action='store_true', help='ablation: object tokens without the box embedding')
     for sp in (e, s, f, m):
         sp.add_argument('--seed', type=int, default=0)
         sp.add_argument('--threads', type=int, default=2)

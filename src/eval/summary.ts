@@ -76,18 +76,50 @@ export function questionTypes(rows: readonly SweepRow[]): string[] {
   return [...new Set(rows.flatMap((r) => Object.keys(r.byType)))].sort();
 }
 
-const pct = (t: Tally | undefined): string => (t && t.total > 0 ? (100 * accuracy(t)).toFixed(1) : '-');
+/**
+ * The 95% Wilson score interval of a tally's accuracy, `[low, high]` in [0, 1] (NaN when nothing
+ * was asked): `(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)`, z = 1.96.
+ */
+export function wilsonInterval(t: Tally, z = 1.96): [number, number] {
+  if (t.total === 0) return [NaN, NaN];
+  const n = t.total;
+  const p = t.correct / n;
+  const centre = p + (z * z) / (2 * n);
+  const spread = z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  const scale = 1 + (z * z) / n;
+  return [Math.max(0, (centre - spread) / scale), Math.min(1, (centre + spread) / scale)];
+}
+
+/** Options of {@link sweepTable}. */
+export interface SweepTableOptions {
+  /** Show each accuracy with its 95% Wilson interval, e.g. "70.9 (68.0-73.6)". */
+  intervals?: boolean;
+  /** Add a column with the cut against the same variant's 'full' row: full tokens / tokens. */
+  cutRatio?: boolean;
+}
 
 /** A Markdown table: one row per variant and budget, accuracy (%) overall and per type, median latency. */
-export function sweepTable(rows: readonly SweepRow[]): string {
+export function sweepTable(rows: readonly SweepRow[], options: SweepTableOptions = {}): string {
   const types = questionTypes(rows);
-  const head = ['variant', 'budget', 'tokens', 'answers', 'all %', ...types.map((t) => `${t} %`), 'prefill ms', 'TTFT ms', 'answer ms'];
+  const pct = (t: Tally | undefined): string => {
+    if (!t || t.total === 0) return '-';
+    const value = (100 * accuracy(t)).toFixed(1);
+    if (!options.intervals) return value;
+    const [lo, hi] = wilsonInterval(t);
+    return `${value} (${(100 * lo).toFixed(1)}-${(100 * hi).toFixed(1)})`;
+  };
+  const cut = (r: SweepRow): string => {
+    const full = rows.find((f) => f.variant === r.variant && f.budget === 'full');
+    return full && r.tokens > 0 ? `${(full.tokens / r.tokens).toFixed(1)}x` : '-';
+  };
+  const head = ['variant', 'budget', 'tokens', ...(options.cutRatio ? ['cut'] : []), 'answers', 'all %', ...types.map((t) => `${t} %`), 'prefill ms', 'TTFT ms', 'answer ms'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const cells = [
       r.variant,
       String(r.budget),
       r.tokens.toFixed(1),
+      ...(options.cutRatio ? [cut(r)] : []),
       String(r.all.total),
       pct(r.all),
       ...types.map((t) => pct(r.byType[t])),

@@ -145,6 +145,8 @@ export interface ModelManifest {
     maskResolution: number;
     /** Norm scaling of CLS and object tokens the model was trained with. */
     normScale: 'per-image' | 'none';
+    /** Position embedding added to object tokens (our extension, docs/composition.md); absent = 'none'. */
+    objectPosition?: 'none' | 'box-sincos';
     /** Whether the model was trained to see CLS and object tokens ('patch-only' ablations say false). */
     kinds: Array<'cls' | 'patch' | 'object'>;
     presets: BudgetPreset[];

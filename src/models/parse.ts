@@ -222,6 +222,7 @@ function parseTokens(r: FieldReader, root: Json): ModelManifest['tokens'] {
     ...t,
     maskResolution: r.num(t, 'maskResolution', 'tokens.maskResolution', { int: true, positive: true }),
     normScale: r.oneOf(t, 'normScale', 'tokens.normScale', ['per-image', 'none'] as const),
+    ...(t.objectPosition === undefined ? {} : { objectPosition: r.oneOf(t, 'objectPosition', 'tokens.objectPosition', ['none', 'box-sincos'] as const) }),
     kinds: kinds as ModelManifest['tokens']['kinds'],
     presets: presets.map((p, i): BudgetPreset => {
       if (typeof p !== 'object' || p === null) r.fail(`tokens.presets[${i}]`, 'must be {name, budget}');

@@ -8,6 +8,7 @@ import { type BitMask, checkMasks } from '../masks/bitmask.ts';
 import { maskCoverage } from '../masks/coverage.ts';
 import { checkInteger, checkLength } from '../validate.ts';
 import { checkNormMode, type NormScaleMode, normScaleToken, patchStatistics } from './norm-scale.ts';
+import { addObjectPosition, type ObjectPositionMode } from './object-position.ts';
 import type { TokenPlan } from './plan.ts';
 import { poolMask } from './pool-mask.ts';
 import { poolPatches } from './pool.ts';
@@ -48,7 +49,8 @@ export interface ComposedTokens {
 /**
  * Composes one image's visual tokens from the encoder output: CLS (row 0 of `hidden`), the patch
  * grid pooled to `plan.grid`, then one mask-pooled object token per `plan.maskIds` entry. CLS and
- * object tokens are norm-scaled to the patch statistics unless `normMode` is 'none'.
+ * object tokens are norm-scaled to the patch statistics unless `normMode` is 'none'; object tokens
+ * then get their mask's position embedding when `objectPosition` is 'box-sincos'.
  * `hidden` is `(1+N)*dim`, CLS first, N = grid[0]*grid[1].
  */
 export function composeVisualTokens(
@@ -58,6 +60,7 @@ export function composeVisualTokens(
   masks: readonly BitMask[],
   plan: TokenPlan,
   normMode: NormScaleMode,
+  objectPosition: ObjectPositionMode = 'none',
 ): ComposedTokens {
   const [gh, gw] = grid;
   checkInteger('grid[0]', gh, 1);
@@ -65,6 +68,9 @@ export function composeVisualTokens(
   checkInteger('dim', dim, 1);
   checkLength('hidden', hidden.length, (1 + gh * gw) * dim, '(1 + grid[0]*grid[1])*dim');
   checkNormMode(normMode);
+  if (objectPosition !== 'none' && objectPosition !== 'box-sincos') {
+    throw new InvalidArgumentError(`unknown object position mode ${JSON.stringify(objectPosition)}; pass 'none' or 'box-sincos'`);
+  }
   checkMasks(masks);
   const [ph, pw] = plan.grid;
   const reduced = plan.reduced ?? 0;
@@ -73,7 +79,9 @@ export function composeVisualTokens(
   }
   const patches = hidden.subarray(dim);
   const reduction = reduced > 0 ? reduceFor(plan, patches, gh * gw, dim, hidden.subarray(0, dim)) : undefined;
-  const stats = normMode === 'per-image' && (plan.cls + plan.objects > 0 || reduction?.merged) ? patchStatistics(patches) : undefined;
+  const needStats = plan.cls + plan.objects > 0 || !!reduction?.merged;
+  const all = needStats && (normMode === 'per-image' || objectPosition !== 'none') ? patchStatistics(patches) : undefined;
+  const stats = normMode === 'per-image' ? all : undefined;
   const tokens = new Float32Array(plan.total * dim);
   const kinds = new Uint8Array(plan.total);
   let t = 0;
@@ -100,6 +108,7 @@ export function composeVisualTokens(
     if (!mask) throw new DimensionError(`plan refers to mask ${id} but there are ${masks.length} masks; plan with the same masks`);
     tokens.set(poolMask(patches, maskCoverage(mask, gh, gw), dim), t * dim);
     if (stats) normScaleToken(tokens, t * dim, dim, stats);
+    if (objectPosition === 'box-sincos') addObjectPosition(tokens, t * dim, dim, mask, all!.std);
     kinds[t++] = TokenKind.object;
   }
   return { tokens, kinds };

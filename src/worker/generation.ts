@@ -89,7 +89,7 @@ async function prefillInputs(m: LoadedModel, image: ImageFeatures, req: Generate
   const { ids, imageIndex } = m.prompts.encode(req.prompt);
   checkPositions(ids.length - 1, req.plan.total, newTokens, llm.maxPositions);
   const t0 = performance.now();
-  const composed = composeVisualTokens(image.hidden, encoder.grid, encoder.hiddenSize, image.masks, req.plan, tokens.normScale);
+  const composed = composeVisualTokens(image.hidden, encoder.grid, encoder.hiddenSize, image.masks, req.plan, tokens.normScale, tokens.objectPosition);
   const composeMs = performance.now() - t0;
   const count = req.plan.total;
   const t1 = performance.now();

@@ -1,17 +1,21 @@
 import { expect, test } from '@playwright/test';
-import { MAIN_MODEL, SHAPESWORLD_EVAL } from '../../demo/catalog.ts';
+import { ABLATION_MODELS, MAIN_MODEL, SHAPESWORLD_EVAL } from '../../demo/catalog.ts';
 import type { ExperimentResult } from '../../src/eval/experiment.ts';
 import { accuracy, type SweepRow, type Tally } from '../../src/eval/summary.ts';
 
 // Semantic checks on the trained ShapesWorld model and its shipped evaluation set, through the
-// whole SDK (AMG masks, planner, composition, LLM). On the whole set the model answers ~70% at
-// budget 57 and, at budget 15, object tokens beat patch tokens alone by ~12 points (docs/RESULTS.md).
-// A wrong pooling order, a norm-scaling slip or objects in the wrong slots loses exactly what the
-// object tokens add: the colour/shape questions. Decoding is greedy and the scenes fixed, so the
-// outcome is deterministic; the thresholds leave a margin below today's 20-scene numbers
-// (57: 55/80 overall; object-first at 9, i.e. CLS + the objects and almost no patches: ~48/64
-// non-position; 15: 29 vs 20 of 41 attribute + count questions; mask IoU 0.67). Pooling every
-// object from the mirrored mask (a composition bug) passes at 57 but drops object-first at 9 to 33/64.
+// whole SDK (AMG masks, planner, composition, LLM). Decoding is greedy and the scenes fixed, so the
+// outcome is deterministic; the thresholds sit between today's numbers on the first 20 scenes and
+// those of a composition bug (every object token pooled from its mirrored mask):
+//   15 tokens, attribute + count, three kinds minus patch only: 29 - 20 = 9 (mirrored: 24 - 20 = 4)
+//   15 tokens, attribute, three kinds: 13/20 (mirrored: 9/20)
+//   9 tokens object-first (CLS + the objects, almost no patches), exist + count + attribute:
+//     48/64 (mirrored: 37/64)
+//   57 tokens, all: 55/80, attribute 13/20. At 57 (1+36+K, K ~4) the 36 patch tokens carry what
+//     the questions need: the mirrored run scores the same (56/80, attribute 13/20), so 57 is
+//     checked for right answers only, and budgets 15 and 9 catch the bug. Relative position is at
+//     chance for this model (8/16 at 57), so it is logged, not checked.
+// Mask IoU 0.666 on these scenes.
 const SCENES = 20;
 
 /** The tallies of several question types added up. */
@@ -20,7 +24,7 @@ function correctOf(row: SweepRow, types: string[]): Tally {
 }
 
 test('ShapesWorld: right answers at budget 57, from object tokens alone, and above patch tokens at budget 15', async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(1_200_000);
   await page.goto('/tests/browser/pages/sweep.html');
   await page.waitForFunction(() => document.title === 'ready');
   const variants = [{ name: 'three kinds', policy: 'balanced' as const }, { name: 'objects first', policy: 'object-first' as const }, { name: 'patch only', policy: 'patch-only' as const }];
@@ -35,6 +39,7 @@ test('ShapesWorld: right answers at budget 57, from object tokens alone, and abo
   const patch15 = correctOf(row('patch only', 15), ['attribute', 'count']);
   const summary = Object.entries(at57.byType).map(([t, v]) => `${t} ${v.correct}/${v.total}`).join(', ');
   console.log(`ShapesWorld, ${SCENES} scenes at 57 tokens: ${summary}; at 15 attribute+count: three kinds ${three15.correct}/${three15.total}, patch only ${patch15.correct}/${patch15.total}; mask IoU ${result.sweep.maskQuality[0]?.meanBestIoU.toFixed(3)}`);
+  for (const r of result.rows) console.log(`${r.variant} @${r.budget}: ${Object.entries(r.byType).map(([t, v]) => `${t} ${v.correct}/${v.total}`).join(', ')}`);
 
   // The first counting question of the set, answered right at budget 57.
   const firstCount = result.sweep.records.find((r) => r.type === 'count' && r.variant === 'three kinds' && r.budget === 57)!;
@@ -42,8 +47,33 @@ test('ShapesWorld: right answers at budget 57, from object tokens alone, and abo
   expect(at57.tokens).toBeGreaterThan(40);
   expect(Object.keys(at57.byType).sort()).toEqual(['attribute', 'count', 'exist', 'position']);
   expect(accuracy(at57.all), `all: ${at57.all.correct}/${at57.all.total}`).toBeGreaterThanOrEqual(0.6);
+  const attr57 = at57.byType.attribute!;
+  expect(accuracy(attr57), `attribute at 57: ${attr57.correct}/${attr57.total}`).toBeGreaterThanOrEqual(0.6);
+  const attr15 = row('three kinds', 15).byType.attribute!;
+  expect(accuracy(attr15), `attribute at 15 (object tokens name colour and shape): ${attr15.correct}/${attr15.total}`).toBeGreaterThanOrEqual(0.6);
   const named = correctOf(row('objects first', 9), ['attribute', 'count', 'exist']);
   expect(accuracy(named), `object-first at 9, exist+count+attribute: ${named.correct}/${named.total}`).toBeGreaterThanOrEqual(0.65);
-  expect(three15.correct - patch15.correct, 'object tokens add colour and shape at budget 15').toBeGreaterThanOrEqual(4);
+  expect(three15.correct - patch15.correct, 'object tokens add colour and shape at budget 15').toBeGreaterThanOrEqual(7);
   expect(result.sweep.maskQuality[0]!.meanBestIoU).toBeGreaterThan(0.6);
+});
+
+// Every shipped ablation package loads (sizes and hashes checked against its manifest), runs and
+// answers in the world's words: a swapped or truncated file, or a graph that no longer fits the
+// runtime, fails here. Two scenes each at full tokens; accuracy is docs/RESULTS.md's business.
+test('ShapesWorld ablation packages load and answer in the world\'s words', async ({ page }) => {
+  test.setTimeout(1_200_000);
+  await page.goto('/tests/browser/pages/sweep.html');
+  await page.waitForFunction(() => document.title === 'ready');
+  const models = ABLATION_MODELS.map((a) => ({ url: `/${a.manifest}`, variants: [{ name: a.label, policy: a.policy }] }));
+  const result = (await page.evaluate(
+    (c) => window.experiment(c),
+    { evalSet: `/${SHAPESWORLD_EVAL}`, models, budgets: ['full' as const], limit: 2, device: 'wasm' as const },
+  )) as ExperimentResult;
+  const words = new Set(['yes', 'no', 'red', 'green', 'blue', 'yellow', 'purple', 'orange', 'circle', 'square', 'triangle', 'star', 'diamond']);
+  for (const a of ABLATION_MODELS) {
+    const records = result.sweep.records.filter((r) => r.variant === a.label);
+    expect(records.length, a.label).toBe(result.questions);
+    const odd = records.filter((r) => !words.has(r.answer) && !/^\d+$/.test(r.answer)).map((r) => r.answer);
+    expect(odd, `${a.label} answers outside the world's words`).toEqual([]);
+  }
 });

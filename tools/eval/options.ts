@@ -22,6 +22,10 @@ export interface ToolOptions {
   shard: Shard | undefined;
   /** Where to write the whole result as JSON (`--out`), e.g. for merging shards. */
   out: string | undefined;
+  /** Where `npm run eval` writes its report, relative to the repository. */
+  report: string;
+  /** Leave the shipped ablation models out (`npm run eval` only). */
+  skipAblations: boolean;
 }
 
 /** A model swept with the given policies, each variant named after its policy. */
@@ -55,6 +59,8 @@ export function parseToolOptions(argv: string[], defaultBudgets: string): ToolOp
       policies: { type: 'string', default: 'balanced,patch-only' },
       shard: { type: 'string' },
       out: { type: 'string' },
+      report: { type: 'string', default: 'docs/RESULTS.md' },
+      'skip-ablations': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, v: string | undefined): number | undefined => {
@@ -75,5 +81,7 @@ export function parseToolOptions(argv: string[], defaultBudgets: string): ToolOp
     policies: values.policies.split(',').filter(Boolean).map(checkPolicy),
     shard: values.shard === undefined ? undefined : parseShard(values.shard),
     out: values.out,
+    report: values.report,
+    skipAblations: values['skip-ablations'],
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, summariseSweep, sweepCsv, sweepTable } from '../../../src/eval/summary.ts';
+import { median, summariseSweep, sweepCsv, sweepTable, wilsonInterval } from '../../../src/eval/summary.ts';
 import { InvalidArgumentError } from '../../../src/errors.ts';
 import { isCorrect, parseBudgets, resolveBudget, type SweepRecord } from '../../../src/eval/sweep.ts';
 
@@ -77,6 +77,29 @@ describe('summariseSweep', () => {
     expect(table).toHaveLength(2 + 3);
     expect(table[2]).toContain('| three kinds | 57 | 57.0 | 3 | 66.7 | 100.0 | 50.0 |');
     expect(table[4]).toContain('| patch only | 15 | 9.0 | 1 | 0.0 | 0.0 | - |');
+  });
+});
+
+describe('wilsonInterval', () => {
+  it('gives the 95% Wilson score interval (7/10 -> 39.7-89.2%, 0/10 -> 0-27.8%)', () => {
+    const [lo, hi] = wilsonInterval({ correct: 7, total: 10 });
+    expect(lo).toBeCloseTo(0.3968, 4);
+    expect(hi).toBeCloseTo(0.8922, 4);
+    const [lo0, hi0] = wilsonInterval({ correct: 0, total: 10 });
+    expect(lo0).toBe(0);
+    expect(hi0).toBeCloseTo(0.2775, 4);
+    expect(wilsonInterval({ correct: 0, total: 0 }).every(Number.isNaN)).toBe(true);
+  });
+
+  it('shows intervals and the cut against full in the table when asked', () => {
+    const rows = summariseSweep([
+      record({ budget: 'full', tokens: { total: 150, cls: 1, patch: 144, object: 5 } }),
+      record({ budget: 15, correct: false, tokens: { total: 15, cls: 1, patch: 9, object: 5 } }),
+    ]);
+    const table = sweepTable(rows, { intervals: true, cutRatio: true }).split('\n');
+    expect(table[0]).toMatch(/^\| variant \| budget \| tokens \| cut \| answers \| all % \|/);
+    expect(table[2]).toContain('| full | 150.0 | 1.0x | 1 | 100.0 (20.7-100.0) |');
+    expect(table[3]).toContain('| 15 | 15.0 | 10.0x | 1 | 0.0 (0.0-79.3) |');
   });
 });
 

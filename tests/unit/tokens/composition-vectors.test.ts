@@ -11,6 +11,7 @@ import { maskCoverage } from '../../../src/masks/coverage.ts';
 import { pruneMasks } from '../../../src/masks/prune.ts';
 import { TokenKind, composeVisualTokens } from '../../../src/tokens/layout.ts';
 import type { NormScaleMode } from '../../../src/tokens/norm-scale.ts';
+import { type ObjectPositionMode, objectPositionEmbedding } from '../../../src/tokens/object-position.ts';
 import { type PlanPolicy, planImage, planTokens } from '../../../src/tokens/plan.ts';
 import { poolMask } from '../../../src/tokens/pool-mask.ts';
 
@@ -29,10 +30,20 @@ interface Case {
   coverage: number[][];
   /** null for an empty mask, which has no object token (EmptyMaskError). */
   objectTokens: Array<number[] | null>;
+  /** The box-sincos embedding of each mask; null for an empty mask. */
+  objectPositions: Array<number[] | null>;
   scores: number[];
   prune: { iouThreshold: number; maxCount: number };
   kept: number[];
-  plans: Array<{ budget: number; policy: PlanPolicy; normScale: NormScaleMode; plan: Split; tokens: number[]; kinds: Array<keyof typeof TokenKind> }>;
+  plans: Array<{
+    budget: number;
+    policy: PlanPolicy;
+    normScale: NormScaleMode;
+    objectPosition: ObjectPositionMode;
+    plan: Split;
+    tokens: number[];
+    kinds: Array<keyof typeof TokenKind>;
+  }>;
 }
 interface Vectors {
   format: string;
@@ -78,17 +89,25 @@ describe('composition vectors from the Python recipe', () => {
       });
     });
 
+    it('objectPositionEmbedding gives the object position embeddings', () => {
+      masks.forEach((mask, k) => {
+        const expected = c.objectPositions[k];
+        if (expected === null) expect(() => objectPositionEmbedding(mask, dim)).toThrow(EmptyMaskError);
+        else expectClose(objectPositionEmbedding(mask, dim), expected!, `position of mask ${k}`);
+      });
+    });
+
     it('pruneMasks keeps the same masks in the same order', () => {
       expect(pruneMasks(masks, c.prune).kept).toEqual(c.kept);
     });
 
-    it.each(c.plans.map((p) => [`budget ${p.budget}, ${p.policy}, ${p.normScale}`, p] as const))(
+    it.each(c.plans.map((p) => [`budget ${p.budget}, ${p.policy}, ${p.normScale}, ${p.objectPosition}`, p] as const))(
       'planImage + composeVisualTokens: %s',
       (_, p) => {
         const plan = planImage(masks, c.grid, { budget: p.budget, policy: p.policy, ...c.prune });
         expect({ cls: plan.cls, grid: plan.grid, objects: plan.objects }).toEqual(p.plan);
         expect(plan.maskIds).toEqual(c.kept.slice(0, p.plan.objects));
-        const { tokens, kinds } = composeVisualTokens(hidden, c.grid, dim, masks, plan, p.normScale);
+        const { tokens, kinds } = composeVisualTokens(hidden, c.grid, dim, masks, plan, p.normScale, p.objectPosition);
         expect(Array.from(kinds)).toEqual(p.kinds.map((k) => TokenKind[k]));
         expectClose(tokens, p.tokens, 'tokens');
       },
