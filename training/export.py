@@ -120,48 +120,59 @@ def export_all(vit: ViT, senc: SegVisionEncoder, sdec: PromptMaskDecoder, proj: 
     """Write the ONNX components into `out` (only the LLM side for a variant)."""
     paths = package_paths(variant)
     if not variant:
-        export_vision(vit, senc, sdec, out)
-    _export(proj, (torch.zeros(1, 7, 128),), f'{out}/{paths["projector"]}', ['image_features'], ['image_embeds'],
-            {'image_features': {0: 'batch', 1: 'tokens'}, 'image_embeds': {0: 'batch', 1: 'tokens'}})
-    export_llm(lm, out, paths)
+        export_component('encoder', vit, f'{out}/{paths["encoder"]}')
+        export_component('sam_vision', senc, f'{out}/{paths["sam_vision"]}')
+        export_component('sam_decoder', sdec, f'{out}/{paths["sam_decoder"]}', senc(torch.zeros(1, 3, SCENE_SIZE, SCENE_SIZE)))
+    export_component('projector', proj, f'{out}/{paths["projector"]}')
+    export_component('embed', Embedder(lm), f'{out}/{paths["embed"]}')
+    export_component('decoder', MergedDecoder(lm), f'{out}/{paths["decoder"]}')
 
 
-def export_vision(vit: ViT, senc: SegVisionEncoder, sdec: PromptMaskDecoder, out: str) -> None:
-    """Image encoder and the two segmenter stages."""
+def export_component(kind: str, module: nn.Module, path: str, sam_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
+    """One ONNX component of the package contract: `kind` is a FILES key; `module` the model for it
+    (Embedder / MergedDecoder around the LM for 'embed' / 'decoder'); 'sam_decoder' needs the
+    vision stage's (embeddings, positional embeddings) of an example image."""
     x = torch.zeros(1, 3, SCENE_SIZE, SCENE_SIZE)
-    _export(vit, (x,), f'{out}/{FILES["encoder"]}', ['pixel_values'], ['last_hidden_state'],
-            {'pixel_values': {0: 'batch'}, 'last_hidden_state': {0: 'batch'}})
-    _export(senc, (x,), f'{out}/{FILES["sam_vision"]}', ['pixel_values'], ['image_embeddings', 'image_positional_embeddings'],
-            {'pixel_values': {0: 'batch'}, 'image_embeddings': {0: 'batch'}, 'image_positional_embeddings': {0: 'batch'}})
-    emb, pos = senc(x)
-    pts = torch.rand(1, 3, 2, 2) * SCENE_SIZE
-    lab = torch.ones(1, 3, 2, dtype=torch.long)
-    _export(sdec, (pts, lab, emb, pos), f'{out}/{FILES["sam_decoder"]}',
-            ['input_points', 'input_labels', 'image_embeddings', 'image_positional_embeddings'], ['iou_scores', 'pred_masks'],
-            {'input_points': {0: 'batch', 1: 'point_batch', 2: 'num_points'},
-             'input_labels': {0: 'batch', 1: 'point_batch', 2: 'num_points'},
-             'image_embeddings': {0: 'batch'}, 'image_positional_embeddings': {0: 'batch'},
-             'iou_scores': {0: 'batch', 1: 'point_batch'}, 'pred_masks': {0: 'batch', 1: 'point_batch'}})
-
-
-def export_llm(lm: DecoderLM, out: str, paths: dict[str, str]) -> None:
-    """Token embedder and merged decoder."""
-    _export(Embedder(lm), (torch.zeros(1, 5, dtype=torch.long),), f'{out}/{paths["embed"]}', ['input_ids'], ['inputs_embeds'],
-            {'input_ids': {0: 'batch', 1: 'sequence'}, 'inputs_embeds': {0: 'batch', 1: 'sequence'}})
-    hd = lm.dim // lm.heads
-    past = [torch.zeros(1, lm.heads, 3, hd) for _ in range(2 * lm.depth)]
-    names_in = ['inputs_embeds', 'attention_mask', 'position_ids']
-    names_out = ['logits']
-    axes = {'inputs_embeds': {0: 'batch', 1: 'sequence'}, 'attention_mask': {0: 'batch', 1: 'total_sequence'},
-            'position_ids': {0: 'batch', 1: 'sequence'}, 'logits': {0: 'batch', 1: 'sequence'}}
-    for i in range(lm.depth):
-        for kv in ('key', 'value'):
-            names_in.append(f'past_key_values.{i}.{kv}')
-            names_out.append(f'present.{i}.{kv}')
-            axes[f'past_key_values.{i}.{kv}'] = {0: 'batch', 2: 'past_sequence'}
-            axes[f'present.{i}.{kv}'] = {0: 'batch', 2: 'total_sequence'}
-    args = (torch.zeros(1, 5, lm.dim), torch.ones(1, 8, dtype=torch.long), torch.arange(3, 8)[None], *past)
-    _export(MergedDecoder(lm), args, f'{out}/{paths["decoder"]}', names_in, names_out, axes)
+    if kind == 'encoder':
+        _export(module, (x,), path, ['pixel_values'], ['last_hidden_state'],
+                {'pixel_values': {0: 'batch'}, 'last_hidden_state': {0: 'batch'}})
+    elif kind == 'sam_vision':
+        _export(module, (x,), path, ['pixel_values'], ['image_embeddings', 'image_positional_embeddings'],
+                {'pixel_values': {0: 'batch'}, 'image_embeddings': {0: 'batch'}, 'image_positional_embeddings': {0: 'batch'}})
+    elif kind == 'sam_decoder':
+        assert sam_embeddings is not None
+        pts = torch.rand(1, 3, 2, 2) * SCENE_SIZE
+        lab = torch.ones(1, 3, 2, dtype=torch.long)
+        _export(module, (pts, lab, *sam_embeddings), path,
+                ['input_points', 'input_labels', 'image_embeddings', 'image_positional_embeddings'], ['iou_scores', 'pred_masks'],
+                {'input_points': {0: 'batch', 1: 'point_batch', 2: 'num_points'},
+                 'input_labels': {0: 'batch', 1: 'point_batch', 2: 'num_points'},
+                 'image_embeddings': {0: 'batch'}, 'image_positional_embeddings': {0: 'batch'},
+                 'iou_scores': {0: 'batch', 1: 'point_batch'}, 'pred_masks': {0: 'batch', 1: 'point_batch'}})
+    elif kind == 'projector':
+        _export(module, (torch.zeros(1, 7, 128),), path, ['image_features'], ['image_embeds'],
+                {'image_features': {0: 'batch', 1: 'tokens'}, 'image_embeds': {0: 'batch', 1: 'tokens'}})
+    elif kind == 'embed':
+        _export(module, (torch.zeros(1, 5, dtype=torch.long),), path, ['input_ids'], ['inputs_embeds'],
+                {'input_ids': {0: 'batch', 1: 'sequence'}, 'inputs_embeds': {0: 'batch', 1: 'sequence'}})
+    elif kind == 'decoder':
+        lm = module.lm
+        hd = lm.dim // lm.heads
+        past = [torch.zeros(1, lm.heads, 3, hd) for _ in range(2 * lm.depth)]
+        names_in = ['inputs_embeds', 'attention_mask', 'position_ids']
+        names_out = ['logits']
+        axes = {'inputs_embeds': {0: 'batch', 1: 'sequence'}, 'attention_mask': {0: 'batch', 1: 'total_sequence'},
+                'position_ids': {0: 'batch', 1: 'sequence'}, 'logits': {0: 'batch', 1: 'sequence'}}
+        for i in range(lm.depth):
+            for kv in ('key', 'value'):
+                names_in.append(f'past_key_values.{i}.{kv}')
+                names_out.append(f'present.{i}.{kv}')
+                axes[f'past_key_values.{i}.{kv}'] = {0: 'batch', 2: 'past_sequence'}
+                axes[f'present.{i}.{kv}'] = {0: 'batch', 2: 'total_sequence'}
+        args = (torch.zeros(1, 5, lm.dim), torch.ones(1, 8, dtype=torch.long), torch.arange(3, 8)[None], *past)
+        _export(module, args, path, names_in, names_out, axes)
+    else:
+        raise ValueError(f'unknown component {kind!r}')
 
 
 def sha256(path: str) -> str:

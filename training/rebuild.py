@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import tempfile
+from collections.abc import Callable
 
 import numpy as np
 import onnx
@@ -26,7 +27,7 @@ import torch.nn as nn
 from onnx import numpy_helper
 
 from .data import pixel_values
-from .export import FILES, Embedder, MergedDecoder, _export, export_llm, package_paths
+from .export import FILES, Embedder, MergedDecoder, export_component, package_paths
 from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, ViT
 from .shapesworld import SCENE_SIZE
 from .tokenizer import Tokenizer
@@ -73,7 +74,12 @@ def _mapping(model: nn.Module, fresh: dict[str, np.ndarray]) -> dict[str, tuple[
     return out
 
 
-def rebuild(model: nn.Module, shipped_path: str, export: callable, elsewhere: tuple[str, ...] = ()) -> nn.Module:
+def exporter(kind: str, sam_embeddings: tuple[torch.Tensor, torch.Tensor] | None = None) -> Callable[[nn.Module, str], None]:
+    """Exports a module as component `kind` into a folder's model.onnx (what `rebuild` compares)."""
+    return lambda m, d: export_component(kind, m, f'{d}/model.onnx', sam_embeddings)
+
+
+def rebuild(model: nn.Module, shipped_path: str, export: Callable[[nn.Module, str], None], elsewhere: tuple[str, ...] = ()) -> nn.Module:
     """Load the weights of the ONNX file at `shipped_path` into `model` (exported by `export`);
     parameters named in `elsewhere` live in another file and are not required here."""
     torch.manual_seed(1234)
@@ -137,30 +143,9 @@ def main() -> None:
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
     x = torch.zeros(1, 3, SCENE_SIZE, SCENE_SIZE)
-
-    def export_vit(m: nn.Module, d: str) -> None:
-        _export(m, (x,), f'{d}/model.onnx', ['pixel_values'], ['last_hidden_state'],
-                {'pixel_values': {0: 'batch'}, 'last_hidden_state': {0: 'batch'}})
-
-    def export_senc(m: nn.Module, d: str) -> None:
-        _export(m, (x,), f'{d}/model.onnx', ['pixel_values'], ['image_embeddings', 'image_positional_embeddings'],
-                {'pixel_values': {0: 'batch'}, 'image_embeddings': {0: 'batch'}, 'image_positional_embeddings': {0: 'batch'}})
-
-    vit = rebuild(ViT(), f'{a.package}/{FILES["encoder"]}', export_vit)
-    senc = rebuild(SegVisionEncoder(), f'{a.package}/{FILES["sam_vision"]}', export_senc)
-    emb, pos = senc(x)
-
-    def export_sdec(m: nn.Module, d: str) -> None:
-        pts = torch.rand(1, 3, 2, 2) * SCENE_SIZE
-        lab = torch.ones(1, 3, 2, dtype=torch.long)
-        _export(m, (pts, lab, emb, pos), f'{d}/model.onnx',
-                ['input_points', 'input_labels', 'image_embeddings', 'image_positional_embeddings'], ['iou_scores', 'pred_masks'],
-                {'input_points': {0: 'batch', 1: 'point_batch', 2: 'num_points'},
-                 'input_labels': {0: 'batch', 1: 'point_batch', 2: 'num_points'},
-                 'image_embeddings': {0: 'batch'}, 'image_positional_embeddings': {0: 'batch'},
-                 'iou_scores': {0: 'batch', 1: 'point_batch'}, 'pred_masks': {0: 'batch', 1: 'point_batch'}})
-
-    sdec = rebuild(PromptMaskDecoder(), f'{a.package}/{FILES["sam_decoder"]}', export_sdec)
+    vit = rebuild(ViT(), f'{a.package}/{FILES["encoder"]}', exporter('encoder'))
+    senc = rebuild(SegVisionEncoder(), f'{a.package}/{FILES["sam_vision"]}', exporter('sam_vision'))
+    sdec = rebuild(PromptMaskDecoder(), f'{a.package}/{FILES["sam_decoder"]}', exporter('sam_decoder', senc(x)))
     ref = _reference(a.reference)
     with torch.no_grad():
         px = pixel_values(ref['image'][None].copy())
@@ -184,20 +169,9 @@ def rebuild_llm(package: str, variant: str | None, name: str, ref: dict[str, np.
     lm = DecoderLM(Tokenizer().size, LLM_DIM, LLM_DEPTH, LLM_HEADS)
     proj = Projector(128, LLM_DIM)
 
-    def export_proj(m: nn.Module, d: str) -> None:
-        _export(m, (torch.zeros(1, 7, 128),), f'{d}/model.onnx', ['image_features'], ['image_embeds'],
-                {'image_features': {0: 'batch', 1: 'tokens'}, 'image_embeds': {0: 'batch', 1: 'tokens'}})
-
-    def export_decoder(m: nn.Module, d: str) -> None:
-        export_llm(m.lm, d, {'embed': 'embed.onnx', 'decoder': 'model.onnx'})
-
-    def export_embed(m: nn.Module, d: str) -> None:
-        _export(m, (torch.zeros(1, 5, dtype=torch.long),), f'{d}/model.onnx', ['input_ids'], ['inputs_embeds'],
-                {'input_ids': {0: 'batch', 1: 'sequence'}, 'inputs_embeds': {0: 'batch', 1: 'sequence'}})
-
-    rebuild(proj, f'{package}/{paths["projector"]}', export_proj)
-    rebuild(MergedDecoder(lm), f'{package}/{paths["decoder"]}', export_decoder, elsewhere=('lm.embed.weight',))
-    rebuild(Embedder(lm), f'{package}/{paths["embed"]}', export_embed)
+    rebuild(proj, f'{package}/{paths["projector"]}', exporter('projector'))
+    rebuild(MergedDecoder(lm), f'{package}/{paths["decoder"]}', exporter('decoder'), elsewhere=('lm.embed.weight',))
+    rebuild(Embedder(lm), f'{package}/{paths["embed"]}', exporter('embed'))
     if ref is not None:
         with torch.no_grad():
             _check('projector.image_embeds', proj(torch.from_numpy(ref['projector.image_features'].copy())), ref['projector.image_embeds'])
