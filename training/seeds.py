@@ -52,13 +52,15 @@ def overlaps() -> list[str]:
     return out
 
 
+def _sources(folder: pathlib.Path) -> list[tuple[str, str]]:
+    """(file name, text) of every recipe module but this one."""
+    return [(p.name, p.read_text()) for p in sorted(folder.glob('*.py')) if p.name != 'seeds.py']
+
+
 def unguarded_scene_calls(folder: pathlib.Path) -> list[str]:
     """`generate_scene(...)` calls in training/*.py whose seed is not `scene_seed(...)`."""
     out = []
-    for path in sorted(folder.glob('*.py')):
-        if path.name == 'seeds.py':
-            continue
-        text = path.read_text()
+    for name, text in _sources(folder):
         for n, line in enumerate(text.splitlines(), 1):
             for m in re.finditer(r'generate_scene\(([^),]*)', line):
                 arg = m.group(1).strip()
@@ -68,20 +70,14 @@ def unguarded_scene_calls(folder: pathlib.Path) -> list[str]:
                 assigned = re.findall(rf'^\s*{re.escape(arg)} = (.*)$', text, re.M) if arg.isidentifier() else []
                 if assigned and all('scene_seed(' in v for v in assigned):
                     continue
-                out.append(f'{path.name}:{n}: {line.strip()}')
+                out.append(f'{name}:{n}: {line.strip()}')
     return out
 
 
 def foreign_stages(folder: pathlib.Path) -> list[str]:
     """`scene_seed('<stage>', ...)` uses outside the stages FILE_STAGES allows for that file."""
-    out = []
-    for path in sorted(folder.glob('*.py')):
-        if path.name == 'seeds.py':
-            continue
-        for stage in re.findall(r"scene_seed\('([^']+)'", path.read_text()):
-            if stage not in FILE_STAGES.get(path.name, set()):
-                out.append(f'{path.name} draws from stage {stage!r}')
-    return out
+    return [f'{name} draws from stage {stage!r}' for name, text in _sources(folder)
+            for stage in re.findall(r"scene_seed\('([^']+)'", text) if stage not in FILE_STAGES.get(name, set())]
 
 
 def main() -> int:
