@@ -130,7 +130,8 @@ function normalizeToCHW(rgb: Float32Array, w: number, h: number, frameW: number,
 /**
  * CLIPImageProcessor. Mode 'crop': resize so the shortest edge is `shortestEdge`, center-crop
  * `cropSize` (black where the resized image is smaller). Mode 'pad': resize so the image fits in
- * `cropSize` and center it on the mean colour (LLaVA's expand-to-square). Then
+ * `cropSize` and center it on the mean colour (LLaVA's expand-to-square). Mode 'resize': resize to
+ * exactly `cropSize` (SigLIP's `size: {height, width}`). Then
  * `(v * rescaleFactor - mean) / std`, channel-first. `p.resample` picks transformers.js's browser
  * resizing ('canvas', default) or Python's (Pillow bicubic, antialiased, floored crop offset).
  */
@@ -175,7 +176,16 @@ export function preprocessForEncoder(img: RGBAImage, p: EncoderPreprocess): Enco
       placement: { scaleX: sw / img.width, scaleY: sh / img.height, left: 0 - x0, top: 0 - y0 }, // 0 - x: never -0
     };
   }
-  throw new InvalidArgumentError(`unknown preprocess mode ${JSON.stringify(p.mode)}; pass 'crop' or 'pad'`);
+  if (p.mode === 'resize') {
+    // SigLIP-style `size: {height, width}`: both sides scaled independently, nothing cropped.
+    const resized = resize(img, cw, ch, mode, 'bicubic');
+    return {
+      data: normalizeToCHW(resized.rgb, cw, ch, cw, ch, 0, 0, p),
+      dims: [1, 3, ch, cw],
+      placement: { scaleX: cw / img.width, scaleY: ch / img.height, left: 0, top: 0 },
+    };
+  }
+  throw new InvalidArgumentError(`unknown preprocess mode ${JSON.stringify(p.mode)}; pass 'crop', 'pad' or 'resize'`);
 }
 
 /**

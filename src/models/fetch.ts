@@ -31,7 +31,7 @@ export interface FileProgressEvent {
   fileTotal: number;
 }
 
-/** Options of {@link fetchModelFiles}. */
+/** Options of {@link fetchModelFiles} and {@link ModelDownloader}. */
 export interface FetchFilesOptions {
   /** Cancels the downloads; the promise rejects with a DOMException named AbortError. */
   signal?: AbortSignal;
@@ -44,64 +44,120 @@ export interface FetchFilesOptions {
   cacheName?: string | null;
   /** Receives problems that do not stop the load, e.g. a file that could not be cached (quota). */
   onWarning?: (message: string) => void;
+  /** Absolute URLs of files that do not live under `baseUrl` (manifests derived from published repos). */
+  urls?: Record<string, string>;
+  /** Files already in hand (read while deriving a manifest): counted in the total, never fetched again. */
+  prefetched?: ReadonlyMap<string, { bytes: Uint8Array<ArrayBuffer>; source: FileSource }>;
 }
 
 /**
- * Downloads `paths` (relative to `baseUrl`, each listed in `files`) and returns their verified
- * bytes. A cached copy that fails verification is dropped and fetched again from the network.
- * Throws ModelFileMissingError naming the URL for a file that cannot be fetched (or whose
- * connection drops), and IntegrityError naming the file when bytes do not match the manifest.
- * The first failure stops the other downloads and the progress events: nothing follows it.
+ * Downloads the files of one load in as many steps as the caller likes (e.g. one model file at a
+ * time, so each file's bytes can be dropped once its session exists), with one progress counter
+ * whose total covers every file of the load from the start. A cached copy that fails verification
+ * is dropped and fetched again from the network. Throws ModelFileMissingError naming the URL for a
+ * file that cannot be fetched (or whose connection drops), and IntegrityError naming the file when
+ * bytes do not match. The first failure stops the other downloads, later steps and the progress
+ * events: nothing follows it.
  */
-export async function fetchModelFiles(
+export class ModelDownloader {
+  readonly #baseUrl: string;
+  readonly #files: Record<string, ManifestFile>;
+  readonly #opts: FetchFilesOptions;
+  readonly #progress: ProgressTotals;
+  readonly #stop = new AbortController();
+  readonly #signal: AbortSignal;
+  #cache: Promise<Cache | null> | undefined;
+
+  /** `paths` (each listed in `files`) are every file the load will fetch: their sizes make the total. */
+  constructor(baseUrl: string, files: Record<string, ManifestFile>, paths: readonly string[], opts: FetchFilesOptions = {}) {
+    this.#baseUrl = baseUrl;
+    this.#files = files;
+    this.#opts = opts;
+    this.#progress = new ProgressTotals(
+      paths.reduce((sum, path) => sum + this.#info(path).size, 0),
+      opts.onProgress,
+    );
+    this.#signal = opts.signal ? AbortSignal.any([opts.signal, this.#stop.signal]) : this.#stop.signal;
+  }
+
+  /** Bytes of every file of the load. */
+  get total(): number {
+    return this.#progress.total;
+  }
+
+  /** The absolute URL a file is fetched from. */
+  url(path: string): string {
+    return this.#opts.urls?.[path] ?? new URL(path, this.#baseUrl).href;
+  }
+
+  /** Fetches `paths` concurrently and returns their verified bytes. */
+  async fetch(paths: readonly string[]): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
+    const { prefetched, onWarning } = this.#opts;
+    const signal = this.#signal;
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('load aborted', 'AbortError');
+    this.#cache ??= openModelCache(this.#opts.cacheName);
+    const cache = await this.#cache;
+    const progress = this.#progress;
+    const out = new Map<string, Uint8Array<ArrayBuffer>>();
+    const failFast = (err: unknown): never => {
+      progress.close();
+      this.#stop.abort(err);
+      throw err;
+    };
+    await Promise.all(
+      paths
+        .map(async (path) => {
+          const info = this.#info(path);
+          const ready = prefetched?.get(path);
+          if (ready) {
+            await verifyFile(path, ready.bytes, info);
+            progress.emit('done', path, ready.source, info.size, info.size);
+            out.set(path, ready.bytes);
+            return;
+          }
+          const url = this.url(path);
+          const cached = cache ? await cache.match(url) : undefined;
+          if (cached) {
+            const bytes = await readBody(cached, path, info, 'cache', progress, signal).catch((err: unknown) => {
+              if (err instanceof IntegrityError) return null;
+              throw err;
+            });
+            if (bytes && (await matches(bytes, info))) {
+              progress.emit('done', path, 'cache', info.size, info.size);
+              out.set(path, bytes);
+              return;
+            }
+            // A stale or damaged cache entry: forget what it contributed and fetch it again.
+            await cache!.delete(url);
+            progress.rewind(path);
+          }
+          const bytes = await download(url, path, info, progress, signal, cache, onWarning);
+          progress.emit('done', path, 'network', info.size, info.size);
+          out.set(path, bytes);
+        })
+        .map((task) => task.catch(failFast)),
+    );
+    return out;
+  }
+
+  #info(path: string): ManifestFile {
+    const info = this.#files[path];
+    if (!info) throw new IntegrityError(`${path} is not listed in the manifest's files; add it with its size and sha256`, { file: path });
+    return info;
+  }
+}
+
+/**
+ * Downloads `paths` (relative to `baseUrl`, each listed in `files`) in one step and returns their
+ * verified bytes (see {@link ModelDownloader}).
+ */
+export function fetchModelFiles(
   baseUrl: string,
   files: Record<string, ManifestFile>,
   paths: readonly string[],
   opts: FetchFilesOptions = {},
 ): Promise<Map<string, Uint8Array<ArrayBuffer>>> {
-  const cache = await openModelCache(opts.cacheName);
-  const entries = paths.map((path) => {
-    const info = files[path];
-    if (!info) throw new IntegrityError(`${path} is not listed in the manifest's files; add it with its size and sha256`, { file: path });
-    return { path, info, url: new URL(path, baseUrl).href };
-  });
-  const progress = new ProgressTotals(
-    entries.reduce((sum, e) => sum + e.info.size, 0),
-    opts.onProgress,
-  );
-  const stop = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-  const out = new Map<string, Uint8Array<ArrayBuffer>>();
-  const failFast = (err: unknown): never => {
-    progress.close();
-    stop.abort(err);
-    throw err;
-  };
-  await Promise.all(
-    entries.map(async ({ path, info, url }) => {
-      const cached = cache ? await cache.match(url) : undefined;
-      if (cached) {
-        const bytes = await readBody(cached, path, info, 'cache', progress, signal).catch((err: unknown) => {
-          if (err instanceof IntegrityError) return null;
-          throw err;
-        });
-        if (bytes && (await matches(bytes, info))) {
-          progress.emit('done', path, 'cache', info.size, info.size);
-          out.set(path, bytes);
-          return;
-        }
-        // A stale or damaged cache entry: forget what it contributed and fetch it again.
-        await cache!.delete(url);
-        progress.rewind(path);
-      }
-      const bytes = await download(url, path, info, progress, signal);
-      await verifyFile(path, bytes, info);
-      if (cache) await cacheFile(cache, url, path, bytes, opts.onWarning);
-      progress.emit('done', path, 'network', info.size, info.size);
-      out.set(path, bytes);
-    }).map((task) => task.catch(failFast)),
-  );
-  return out;
+  return new ModelDownloader(baseUrl, files, paths, opts).fetch(paths);
 }
 
 /** The Cache API bucket `name` ({@link MODEL_CACHE_NAME} when undefined), or null for none. */
@@ -116,25 +172,34 @@ export async function openModelCache(name: string | null | undefined): Promise<C
 }
 
 /**
- * Stores verified bytes. Caching is an optimisation: when it fails (storage quota exceeded) the
- * load goes on uncached with a warning, and any entry left for the URL is deleted, so nothing
- * half-written is ever read back.
+ * Stores a response in the Cache API while its body is read (a clone streams to storage: no second
+ * copy of the bytes in JS memory). Caching is an optimisation: when it fails (storage quota
+ * exceeded) the load goes on uncached with a warning. `settle(ok)` waits for the write and keeps
+ * the entry only when the bytes were verified, so nothing unverified or half-written is read back.
  */
-async function cacheFile(cache: Cache, url: string, path: string, bytes: Uint8Array<ArrayBuffer>, onWarning?: (message: string) => void): Promise<void> {
-  try {
-    await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
-  } catch (err) {
-    await cache.delete(url).catch(() => undefined);
-    onWarning?.(`could not cache ${path} (${String(err)}); it loads from the network next time too: free browser storage to cache it`);
-  }
+function cacheWhileReading(cache: Cache, url: string, path: string, response: Response, onWarning?: (message: string) => void): (ok: boolean) => Promise<void> {
+  const put = cache.put(url, response.clone()).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof DOMException && err.name === 'AbortError') return false;
+      onWarning?.(`could not cache ${path} (${String(err)}); it loads from the network next time too: free browser storage to cache it`);
+      return false;
+    },
+  );
+  return async (ok) => {
+    if (!(await put) || !ok) await cache.delete(url).catch(() => undefined);
+  };
 }
 
+/** Fetches a file, verifies it, and caches it when there is a cache (see {@link cacheWhileReading}). */
 async function download(
   url: string,
   path: string,
   info: ManifestFile,
   progress: ProgressTotals,
   signal: AbortSignal | undefined,
+  cache: Cache | null,
+  onWarning: ((message: string) => void) | undefined,
 ): Promise<Uint8Array<ArrayBuffer>> {
   let response: Response;
   try {
@@ -153,9 +218,14 @@ async function download(
       status: response.status,
     });
   }
+  const settle = cache ? cacheWhileReading(cache, url, path, response, onWarning) : undefined;
   try {
-    return await readBody(response, path, info, 'network', progress, signal);
+    const bytes = await readBody(response, path, info, 'network', progress, signal);
+    await verifyFile(path, bytes, info);
+    await settle?.(true);
+    return bytes;
   } catch (err) {
+    await settle?.(false);
     if (err instanceof MaskLlavaError || signal?.aborted) throw err;
     // Headers arrived, then the body broke off (network change, server restart, proxy timeout).
     throw new ModelFileMissingError(`the connection dropped while downloading ${url} (${String(err)}); nothing of it was cached: try again`, {
@@ -205,7 +275,7 @@ async function readBody(
 }
 
 async function matches(bytes: Uint8Array, info: ManifestFile): Promise<boolean> {
-  return bytes.length === info.size && (await sha256Hex(bytes)) === info.sha256;
+  return bytes.length === info.size && (info.sha256 === undefined || (await sha256Hex(bytes)) === info.sha256);
 }
 
 /** Sums per-file progress into one monotonic counter over the whole load. */

@@ -5,17 +5,22 @@
  */
 import type { AmgSettings } from '../masks/amg.ts';
 
+import type { ComponentDtypes } from './dtype.ts';
+
 /** Current manifest format version. */
 export const MANIFEST_VERSION = 1;
 
 /** How an image becomes the encoder's `pixel_values` (CLIP-processor semantics). */
 export interface EncoderPreprocess {
-  /** Resize so the shortest edge has this length (filter per `resample`). */
+  /** Resize so the shortest edge has this length (filter per `resample`); unused by 'resize'. */
   shortestEdge: number;
-  /** Final [height, width] after center crop (or after padding when `mode` is 'pad'). */
+  /** Final [height, width] after center crop (or after padding when `mode` is 'pad', or resizing when 'resize'). */
   cropSize: [number, number];
-  /** 'crop': resize shortest edge then center crop (CLIP); 'pad': resize longest edge then pad. */
-  mode: 'crop' | 'pad';
+  /**
+   * 'crop': resize shortest edge then center crop (CLIP); 'pad': resize longest edge then pad;
+   * 'resize': resize to exactly cropSize, ignoring aspect ratio (SigLIP's `size: {height, width}`).
+   */
+  mode: 'crop' | 'pad' | 'resize';
   /** Multiplier applied to 0..255 pixel values before normalising, usually 1/255. */
   rescaleFactor: number;
   /** Per-channel RGB mean. */
@@ -55,8 +60,12 @@ export interface SegmenterPreprocess {
 export interface ManifestFile {
   /** Size in bytes. */
   size: number;
-  /** Lower-case hex SHA-256 of the bytes. */
-  sha256: string;
+  /**
+   * Lower-case hex SHA-256 of the bytes. Always present in a manifest.json; absent for a file of a
+   * published repo whose host does not publish its hash (non-LFS files), which is then checked by
+   * size only.
+   */
+  sha256?: string;
 }
 
 /** The budget of generate()'s default plan when a manifest names none: the paper's 1 + 36 + 20. */
@@ -79,7 +88,11 @@ export interface ModelManifest {
   /** Human-readable model name. */
   name: string;
 
-  /** Vision encoder: pixel_values [1,3,H,W] -> hidden states [1, 1+N, D], CLS first. */
+  /**
+   * Vision encoder: pixel_values [1,3,H,W] -> hidden states [1, 1+N, D], CLS first; or, for a
+   * published VLM whose encoder includes the projector (`hasCls: false`, no `projector`), the
+   * N image features already in the LLM's width.
+   */
   encoder: {
     file: string;
     inputName: string; // 'pixel_values'
@@ -91,6 +104,12 @@ export interface ModelManifest {
     hiddenSize: number;
     /** Optional patch side in pixels; when given, grid must equal cropSize / patchSize. */
     patchSize?: number;
+    /**
+     * Whether the output starts with a CLS token. Published LLaVA-family exports (SigLIP, projector
+     * included) have none: their output is the N patch features after the projector.
+     * @defaultValue true
+     */
+    hasCls?: boolean;
   };
 
   /** Promptable segmenter in SAM's two-stage layout (SlimSAM exports). */
@@ -104,8 +123,11 @@ export interface ModelManifest {
     amg: AmgSettings;
   };
 
-  /** Projector: [1, T, D] -> [1, T, H] (LLaVA two-layer MLP). */
-  projector: {
+  /**
+   * Projector: [1, T, D] -> [1, T, H] (LLaVA two-layer MLP). Absent when the encoder's output is
+   * already in the LLM's width (manifests derived from published transformers.js-layout VLMs).
+   */
+  projector?: {
     file: string;
     inputName: string;
     outputName: string;
@@ -159,4 +181,37 @@ export interface ModelManifest {
 
   /** Every file of the package (path relative to the manifest -> size and hash). */
   files: Record<string, ManifestFile>;
+
+  /**
+   * Absolute URL of each file, for manifests derived from published repos whose files live under
+   * several URL prefixes; files not listed here resolve relative to the manifest.
+   */
+  urls?: Record<string, string>;
+
+  /**
+   * ONNX external-data files per model file (`onnx/x.onnx` -> [`onnx/x.onnx_data`, ...]); each is
+   * handed to ONNX Runtime under its base name, the location the model records.
+   */
+  externalData?: Record<string, string[]>;
+
+  /** Where a derived manifest came from: the published repos, revision and dtype of each part. */
+  source?: HubSourceInfo;
 }
+
+/** The published repos a manifest was derived from. */
+export interface HubSourceInfo {
+  kind: 'hub';
+  /** Repo id of the VLM, e.g. 'onnx-community/nanoLLaVA-1.5'. */
+  vlm: string;
+  /** Repo id of the segmenter, e.g. 'Xenova/slimsam-77-uniform'. */
+  segmenter: string;
+  revision: string;
+  /** Weight dtype of each component. */
+  dtypes: ComponentDtypes;
+}
+
+/** A manifest.json of the package contract: it always has a projector and every file's sha256. */
+export type PackageManifest = ModelManifest & {
+  projector: NonNullable<ModelManifest['projector']>;
+  files: Record<string, Required<ManifestFile>>;
+};

@@ -3,7 +3,7 @@
  * {@link ManifestError} whose `details.field` names the offending field (dotted path).
  */
 import { ManifestError } from '../errors.ts';
-import { DEFAULT_BUDGET, MANIFEST_VERSION, type BudgetPreset, type ManifestFile, type ModelManifest } from './manifest.ts';
+import { DEFAULT_BUDGET, MANIFEST_VERSION, type BudgetPreset, type ModelManifest, type PackageManifest } from './manifest.ts';
 
 type Json = Record<string, unknown>;
 
@@ -58,7 +58,7 @@ class FieldReader {
   }
 
   /** A package-relative file path that must also be listed in `files`. */
-  path(parent: Json, key: string, field: string, files: Record<string, ManifestFile>): string {
+  path(parent: Json, key: string, field: string, files: PackageManifest['files']): string {
     const v = this.str(parent, key, field);
     if (!isRelativePath(v)) this.fail(field, `must be a path relative to the manifest (no leading '/', no '..', no URL scheme), got '${v}'`);
     if (!(v in files)) this.fail(field, `refers to '${v}', which is not listed in 'files'; add its size and sha256 there`);
@@ -73,9 +73,9 @@ function isRelativePath(p: string): boolean {
 const RGB = 3;
 const RESAMPLE = ['canvas', 'pillow'] as const;
 
-function parseFiles(r: FieldReader, root: Json): Record<string, ManifestFile> {
+function parseFiles(r: FieldReader, root: Json): PackageManifest['files'] {
   const raw = r.obj(root, 'files', 'files');
-  const files: Record<string, ManifestFile> = {};
+  const files: PackageManifest['files'] = {};
   for (const [path, entry] of Object.entries(raw)) {
     const field = `files['${path}']`;
     if (!isRelativePath(path)) r.fail(field, 'must be keyed by a path relative to the manifest');
@@ -90,7 +90,7 @@ function parseFiles(r: FieldReader, root: Json): Record<string, ManifestFile> {
   return files;
 }
 
-function parseEncoder(r: FieldReader, root: Json, files: Record<string, ManifestFile>): ModelManifest['encoder'] {
+function parseEncoder(r: FieldReader, root: Json, files: PackageManifest['files']): ModelManifest['encoder'] {
   const e = r.obj(root, 'encoder', 'encoder');
   const p = r.obj(e, 'preprocess', 'encoder.preprocess');
   const pos = { int: true, positive: true };
@@ -98,7 +98,7 @@ function parseEncoder(r: FieldReader, root: Json, files: Record<string, Manifest
     ...p,
     shortestEdge: r.num(p, 'shortestEdge', 'encoder.preprocess.shortestEdge', pos),
     cropSize: r.tuple(p, 'cropSize', 'encoder.preprocess.cropSize', 2, pos) as [number, number],
-    mode: r.oneOf(p, 'mode', 'encoder.preprocess.mode', ['crop', 'pad'] as const),
+    mode: r.oneOf(p, 'mode', 'encoder.preprocess.mode', ['crop', 'pad', 'resize'] as const),
     rescaleFactor: r.num(p, 'rescaleFactor', 'encoder.preprocess.rescaleFactor', { positive: true }),
     mean: r.tuple(p, 'mean', 'encoder.preprocess.mean', RGB, {}) as [number, number, number],
     std: r.tuple(p, 'std', 'encoder.preprocess.std', RGB, { positive: true }) as [number, number, number],
@@ -124,7 +124,7 @@ function parseEncoder(r: FieldReader, root: Json, files: Record<string, Manifest
   };
 }
 
-function parseSegmenter(r: FieldReader, root: Json, files: Record<string, ManifestFile>): ModelManifest['segmenter'] {
+function parseSegmenter(r: FieldReader, root: Json, files: PackageManifest['files']): ModelManifest['segmenter'] {
   const s = r.obj(root, 'segmenter', 'segmenter');
   const p = r.obj(s, 'preprocess', 'segmenter.preprocess');
   const a = r.obj(s, 'amg', 'segmenter.amg');
@@ -165,7 +165,7 @@ function parseSegmenter(r: FieldReader, root: Json, files: Record<string, Manife
   };
 }
 
-function parseLlm(r: FieldReader, root: Json, files: Record<string, ManifestFile>): ModelManifest['llm'] {
+function parseLlm(r: FieldReader, root: Json, files: PackageManifest['files']): ModelManifest['llm'] {
   const l = r.obj(root, 'llm', 'llm');
   const pos = { int: true, positive: true };
   const numKeyValueHeads = r.num(l, 'numKeyValueHeads', 'llm.numKeyValueHeads', pos);
@@ -241,7 +241,7 @@ function parseTokens(r: FieldReader, root: Json): ModelManifest['tokens'] {
  * dims, or a component file that `files` does not list. Fields this version does not know are
  * kept as they are (additions are forward-compatible). `baseUrl` only labels error messages.
  */
-export function parseManifest(json: unknown, baseUrl?: string): ModelManifest {
+export function parseManifest(json: unknown, baseUrl?: string): PackageManifest {
   const r = new FieldReader(baseUrl);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     r.fail('(root)', 'must be a JSON object; pass the parsed contents of manifest.json');

@@ -10,7 +10,8 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /**
  * Throws {@link IntegrityError} naming `path` when `bytes` do not have the manifest entry's size
- * or sha256 (size is checked first: it is free and catches truncated downloads).
+ * or sha256 (size is checked first: it is free and catches truncated downloads). An entry without
+ * sha256 (a published file whose host gives no hash) is checked by size only.
  */
 export async function verifyFile(path: string, bytes: Uint8Array, entry: ManifestFile): Promise<void> {
   if (bytes.byteLength !== entry.size) {
@@ -20,6 +21,7 @@ export async function verifyFile(path: string, bytes: Uint8Array, entry: Manifes
       actualSize: bytes.byteLength,
     });
   }
+  if (entry.sha256 === undefined) return;
   const actual = await sha256Hex(bytes);
   if (actual !== entry.sha256) {
     throw new IntegrityError(`model file '${path}' has sha256 ${actual} but the manifest says ${entry.sha256}; re-download it or regenerate the manifest`, {

@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
-import type { ModelManifest } from '../../src/models/manifest.ts';
+import type { PackageManifest } from '../../src/models/manifest.ts';
 import { generateModelPackage } from '../../tools/fixtures/package.ts';
 import { TINY_DIR } from '../fixtures/tiny.ts';
 
 interface Report {
-  manifest: ModelManifest;
+  manifest: PackageManifest;
   results: Array<{ file: string; outputs: Record<string, number[]>; finite: boolean; ms: number }>;
   cacheDiff: number;
 }
