@@ -1,5 +1,6 @@
 /** The options and results of the {@link MaskLlava} facade's calls. */
 import type { FileProgressEvent } from './models/fetch.ts';
+import type { HubModelSource } from './models/hub.ts';
 import type { TokenPlan } from './tokens/plan.ts';
 import type { AmgSettings, Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
 
@@ -41,6 +42,12 @@ export interface LoadOptions {
   cacheName?: string | null;
 }
 
+/**
+ * Published transformers.js-layout repos to load by id, with the load options: e.g.
+ * `{ vlm: 'onnx-community/nanoLLaVA-1.5', segmenter: 'Xenova/slimsam-77-uniform', dtype: 'q4' }`.
+ */
+export interface HubLoadOptions extends HubModelSource, LoadOptions {}
+
 /** Options of {@link MaskLlava.encode}. */
 export interface EncodeOptions {
   /** Cancels decoding and encoding; the promise rejects with an AbortError. */
@@ -57,6 +64,12 @@ export interface EncodeOptions {
    * `{ pointsPerSide: 16 }` for more proposals or lower thresholds for more permissive filtering.
    */
   amg?: Partial<AmgSettings>;
+  /**
+   * `false` runs the image encoder alone: no segmenter, no masks, so only plans without object
+   * tokens fit (e.g. plain mode, `{ budget: 729, policy: 'patch-only' }`), at the encoder's cost.
+   * @defaultValue true
+   */
+  segment?: boolean;
   /**
    * Images larger than this on their longest side are downscaled while decoding.
    * @defaultValue 2048

@@ -7,14 +7,15 @@ import * as Comlink from 'comlink';
 import { Channel } from './channel.ts';
 import { DisposedError, InvalidArgumentError, ReleasedError, WorkerCrashedError } from './errors.ts';
 import { type DecodeOptions, type ImageInput, type RGBAImage, decodeImage } from './image/decode.ts';
-import type { EncodeOptions, GenerateOptions, Generation, LoadOptions } from './client-options.ts';
+import type { EncodeOptions, GenerateOptions, Generation, HubLoadOptions, LoadOptions } from './client-options.ts';
 import { EncodedImage } from './encoded-image.ts';
 import type { FileProgressEvent } from './models/fetch.ts';
+import { checkRepoId, hubLocation } from './models/hub.ts';
 import type { ModelManifest } from './models/manifest.ts';
 import { WorkerHost, abortReason } from './worker/host.ts';
 import { checkInteger, describeValue } from './validate.ts';
 import { checkSampling } from './worker/sampling.ts';
-import type { Device, DevicePreference, EncodeRequest, GenerateRequest, LoadResult } from './worker/protocol.ts';
+import type { Device, DevicePreference, EncodeRequest, GenerateRequest, LoadResult, ModelSource } from './worker/protocol.ts';
 
 const DEFAULT_MAX_NEW_TOKENS = 128;
 const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
@@ -51,7 +52,7 @@ export class MaskLlava {
   readonly manifest: ModelManifest;
   /** Timings and file sources of the load. */
   readonly loadInfo: Pick<LoadResult, 'sources' | 'bytes' | 'fetchMs' | 'sessionMs' | 'warnings'>;
-  readonly #modelUrl: string;
+  readonly #source: ModelSource;
   readonly #options: LoadOptions;
   #host: WorkerHost;
   /** Which worker an image belongs to: bumped on every restart after a crash. */
@@ -60,8 +61,8 @@ export class MaskLlava {
   #restarting: Promise<void> | undefined;
   #disposed = false;
 
-  private constructor(modelUrl: string, options: LoadOptions, host: WorkerHost, result: LoadResult) {
-    this.#modelUrl = modelUrl;
+  private constructor(source: ModelSource, options: LoadOptions, host: WorkerHost, result: LoadResult) {
+    this.#source = source;
     this.#options = options;
     this.#host = host;
     this.device = result.device;
@@ -74,19 +75,38 @@ export class MaskLlava {
 
   /**
    * Starts the inference worker, downloads the model (Cache API first), verifies every file's
-   * sha256 and creates the sessions one at a time.
-   * @param modelUrl URL of the model folder or of its manifest.json (relative to the page is fine).
+   * size and sha256 and creates the sessions one at a time, each file's bytes dropped once its
+   * session exists.
+   *
+   * - `load(modelUrl, options)`: a model package; `modelUrl` is the URL of its folder or of its
+   *   manifest.json (relative to the page is fine).
+   * - `load({ vlm, segmenter, dtype, revision, host, ...options })`: published transformers.js-layout
+   *   repos by id, from `{host}/{repo}/resolve/{revision}/` (the Hugging Face Hub by default). The
+   *   manifest is derived from the repos' config, preprocessor, generation and tokenizer files;
+   *   `dtype` picks the weight files (defaults per device, see `vlm.manifest.source.dtypes`).
    */
-  static async load(modelUrl: string, options: LoadOptions = {}): Promise<MaskLlava> {
-    if (typeof modelUrl !== 'string' || !modelUrl) {
-      throw new InvalidArgumentError('modelUrl must be the URL of a model folder, e.g. "/models/shapesworld/"');
+  static async load(source: string | HubLoadOptions, options: LoadOptions = {}): Promise<MaskLlava> {
+    let model: ModelSource;
+    if (typeof source === 'string') {
+      if (!source) throw new InvalidArgumentError('modelUrl must be the URL of a model folder, e.g. "/models/shapesworld/"');
+      model = { kind: 'manifest', url: new URL(source, location.href).href };
+    } else if (typeof source === 'object' && source !== null) {
+      const { vlm, segmenter, dtype, revision, host, pathTemplate } = source;
+      checkRepoId(vlm, 'vlm');
+      checkRepoId(segmenter, 'segmenter');
+      // Resolved here: a relative host means the page's location, which the worker does not have.
+      const loc = hubLocation({ host, pathTemplate, revision }, location.href);
+      model = { kind: 'hub', vlm, segmenter, dtype, revision: loc.revision, host: loc.host, pathTemplate: loc.pathTemplate };
+      options = source;
+    } else {
+      throw new InvalidArgumentError('pass a model URL, or { vlm, segmenter } repo ids of published models');
     }
     checkLoadOptions(options);
-    const { host, result } = await MaskLlava.#start(modelUrl, options);
-    return new MaskLlava(modelUrl, options, host, result);
+    const { host, result } = await MaskLlava.#start(model, options);
+    return new MaskLlava(model, options, host, result);
   }
 
-  static async #start(modelUrl: string, options: LoadOptions): Promise<{ host: WorkerHost; result: LoadResult }> {
+  static async #start(source: ModelSource, options: LoadOptions): Promise<{ host: WorkerHost; result: LoadResult }> {
     const { signal, onProgress } = options;
     signal?.throwIfAborted();
     const host = new WorkerHost();
@@ -94,12 +114,10 @@ export class MaskLlava {
     // caller once load() has settled (a late event would overwrite the error a UI shows).
     let settled = false;
     const sink = onProgress ? Comlink.proxy({ progress: (e: FileProgressEvent) => settled || onProgress(e) }) : undefined;
-    const absolute = new URL(modelUrl, location.href).href;
     try {
       const result = await host
         .call(
-          (remote) =>
-            remote.load({ modelUrl: absolute, device: options.device ?? 'auto', numThreads: options.numThreads, cacheName: options.cacheName }, sink),
+          (remote) => remote.load({ source, device: options.device ?? 'auto', numThreads: options.numThreads, cacheName: options.cacheName }, sink),
           signal,
           () => host.terminate(abortReason(signal!)),
         )
@@ -120,6 +138,9 @@ export class MaskLlava {
   async encode(image: ImageInput, options: EncodeOptions = {}): Promise<EncodedImage> {
     const host = await this.#ready();
     const { signal } = options;
+    if (options.segment === false && options.boxes) {
+      throw new InvalidArgumentError('boxes need the segmenter; pass segment: true (the default) or leave boxes out');
+    }
     const t0 = performance.now();
     const decodeOpts: DecodeOptions = { maxSide: options.maxSide ?? 2048 };
     if (signal) decodeOpts.signal = signal;
@@ -130,7 +151,13 @@ export class MaskLlava {
     const imageId = nextImageId++;
     const callId = nextCallId++;
     const epoch = this.#epoch;
-    const request: EncodeRequest = { imageId, image: { width: rgba.width, height: rgba.height, data }, boxes: options.boxes, amg: options.amg };
+    const request: EncodeRequest = {
+      imageId,
+      image: { width: rgba.width, height: rgba.height, data },
+      boxes: options.boxes,
+      amg: options.amg,
+      segment: options.segment ?? true,
+    };
     const result = await host.call(
       (remote) => remote.encode(callId, Comlink.transfer(request, [data.buffer])),
       signal,
@@ -236,7 +263,7 @@ export class MaskLlava {
   async #ready(): Promise<WorkerHost> {
     if (this.#disposed) throw new DisposedError('this MaskLlava instance was disposed; call MaskLlava.load() again');
     if (this.#host.crash) {
-      this.#restarting ??= MaskLlava.#start(this.#modelUrl, { ...this.#options, signal: undefined, onProgress: undefined }).then(
+      this.#restarting ??= MaskLlava.#start(this.#source, { ...this.#options, signal: undefined, onProgress: undefined }).then(
         ({ host }) => {
           this.#host = host;
           this.#epoch++;

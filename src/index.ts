@@ -24,7 +24,10 @@ export {
   type EncoderPreprocess,
   type SegmenterPreprocess,
   type ResampleMode,
+  type HubSourceInfo,
 } from './models/manifest.ts';
+export { DEFAULT_HUB_HOST, type HubModelSource } from './models/hub.ts';
+export { DTYPE_SUFFIX, defaultDtypes, type Dtype, type DtypeOption, type HubComponent, type ComponentDtypes, type DeviceCaps } from './models/dtype.ts';
 
 // Pure helpers: masks (bit-packed, IoU, pruning, coverage on the patch grid).
 export { type BitMask, maskFromDense, maskFromBits, maskToDense, resampleToMask } from './masks/bitmask.ts';
@@ -64,7 +67,7 @@ export { preprocessForEncoder, preprocessForSegmenter, type EncoderPixels, type 
 // The runtime: a worker hosts the sessions; the main thread plans and streams.
 export { MaskLlava } from './client.ts';
 export { EncodedImage, type EncodeTimings } from './encoded-image.ts';
-export type { LoadOptions, LoadProgressEvent, EncodeOptions, GenerateOptions, Generation } from './client-options.ts';
+export type { LoadOptions, HubLoadOptions, LoadProgressEvent, EncodeOptions, GenerateOptions, Generation } from './client-options.ts';
 export type { AmgSettings, Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
 export { MODEL_CACHE_NAME, type FileProgressEvent, type FileSource } from './models/fetch.ts';
 

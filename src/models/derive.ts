@@ -288,6 +288,7 @@ export function deriveHubManifest(
       // Trained on every patch token only: anything else is an approximation (issue 12).
       kinds: ['patch'],
       presets: [{ name: `${plain} (every image token, as transformers.js)`, budget: plain }],
+      defaultBudget: plain,
     },
     files,
     urls,

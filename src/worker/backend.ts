@@ -19,16 +19,19 @@ export interface DeviceChoice {
   reason: string;
   /** WASM threads ORT uses (for WebGPU too: CPU fallback kernels run on WASM). */
   numThreads: number;
+  /** Whether the WebGPU adapter has 'shader-f16' (fp16 kernels); false on WASM. */
+  shaderF16: boolean;
 }
 
 /** The parts of a GPUAdapter the probe reads (isFallbackAdapter moved from the adapter to its info). */
 interface AdapterLike {
   isFallbackAdapter?: boolean;
   info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean };
+  features?: { has(name: string): boolean };
 }
 
-/** Whether WebGPU can run here, on which adapter and whether it is a software one; when not, why not. */
-async function probeWebGPU(): Promise<{ ok: true; adapter: string; software: boolean } | { ok: false; why: string }> {
+/** Whether WebGPU can run here, on which adapter, whether it is a software one and has shader-f16; when not, why not. */
+async function probeWebGPU(): Promise<{ ok: true; adapter: string; software: boolean; shaderF16: boolean } | { ok: false; why: string }> {
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
   if (!gpu) return { ok: false, why: 'navigator.gpu is undefined (this browser or context has no WebGPU)' };
   try {
@@ -39,6 +42,7 @@ async function probeWebGPU(): Promise<{ ok: true; adapter: string; software: boo
       ok: true,
       adapter: [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unnamed adapter',
       software: Boolean(info?.isFallbackAdapter ?? adapter.isFallbackAdapter),
+      shaderF16: adapter.features?.has('shader-f16') ?? false,
     };
   } catch (err) {
     return { ok: false, why: `navigator.gpu.requestAdapter() threw: ${String(err)}` };
@@ -58,29 +62,32 @@ export async function chooseDevice(preference: DevicePreference, numThreads?: nu
   // ORT warns on every WebGPU session that shape ops run on the CPU, which is by design.
   ort.env.logLevel = 'error';
   const threadNote = isolated ? `${threads} WASM threads` : '1 WASM thread (page is not cross-origin isolated)';
-  if (preference === 'wasm') return { device: 'wasm', reason: `device 'wasm' was requested; ${threadNote}`, numThreads: threads };
+  if (preference === 'wasm') return { device: 'wasm', reason: `device 'wasm' was requested; ${threadNote}`, numThreads: threads, shaderF16: false };
   const probe = await probeWebGPU();
   if (probe.ok && probe.software && preference === 'auto') {
     // A software adapter (e.g. SwiftShader) runs these models orders of magnitude slower than WASM.
     const why = `the WebGPU adapter (${probe.adapter}) is a software fallback (isFallbackAdapter), far slower than WASM`;
-    return { device: 'wasm', reason: `${why}; running on WASM with ${threadNote}; pass device: 'webgpu' to use it anyway`, numThreads: threads };
+    return { device: 'wasm', reason: `${why}; running on WASM with ${threadNote}; pass device: 'webgpu' to use it anyway`, numThreads: threads, shaderF16: false };
   }
   if (probe.ok) {
     const note = probe.software ? " (a software fallback adapter, requested with device: 'webgpu')" : '';
-    return { device: 'webgpu', reason: `WebGPU adapter: ${probe.adapter}${note}`, numThreads: threads };
+    const f16 = probe.shaderF16 ? 'with shader-f16' : 'without shader-f16';
+    return { device: 'webgpu', reason: `WebGPU adapter: ${probe.adapter} (${f16})${note}`, numThreads: threads, shaderF16: probe.shaderF16 };
   }
   if (preference === 'webgpu') {
     throw new NoWebGPUError(`device 'webgpu' was requested but ${probe.why}; pass device: 'auto' to fall back to WASM`, {
       reason: probe.why,
     });
   }
-  return { device: 'wasm', reason: `WebGPU unavailable: ${probe.why}; running on WASM with ${threadNote}`, numThreads: threads };
+  return { device: 'wasm', reason: `WebGPU unavailable: ${probe.why}; running on WASM with ${threadNote}`, numThreads: threads, shaderF16: false };
 }
 
 /** Options for one session beyond its device. */
 export interface SessionOptions {
   /** Outputs to keep on the GPU (WebGPU only), e.g. the KV cache. */
   gpuOutputs?: readonly string[];
+  /** External data files, each under the name the model records as its location. */
+  externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
 }
 
 let creation: Promise<unknown> = Promise.resolve();
@@ -94,6 +101,7 @@ export function createSession(name: string, bytes: Uint8Array, device: Device, o
     executionProviders: [device],
     graphOptimizationLevel: 'all',
   };
+  if (opts.externalData?.length) options.externalData = opts.externalData;
   if (device === 'webgpu' && opts.gpuOutputs?.length) {
     options.preferredOutputLocation = Object.fromEntries(opts.gpuOutputs.map((o) => [o, 'gpu-buffer' as const]));
   }

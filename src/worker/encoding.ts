@@ -7,9 +7,10 @@ import { preprocessForEncoder, preprocessForSegmenter } from '../image/preproces
 import type { Box } from '../masks/amg.ts';
 import type { BitMask } from '../masks/bitmask.ts';
 import { tokenNorms } from '../tokens/token-norms.ts';
-import { ort, runSession } from './backend.ts';
+import { runSession } from './backend.ts';
 import type { LoadedModel } from './loading.ts';
 import type { EncodeRequest, EncodeResult } from './protocol.ts';
+import { floatInput, readFloats } from './tensors.ts';
 import { yieldToEventLoop } from './yield.ts';
 
 /** What the worker keeps per encoded image. */
@@ -25,7 +26,7 @@ export interface ImageFeatures {
 export async function encodeImage(m: LoadedModel, req: EncodeRequest, signal: AbortSignal): Promise<{ features: ImageFeatures; result: EncodeResult }> {
   const tp = performance.now();
   const enc = preprocessForEncoder(req.image, m.manifest.encoder.preprocess);
-  const seg = preprocessForSegmenter(req.image, m.manifest.segmenter.preprocess);
+  const seg = req.segment ? preprocessForSegmenter(req.image, m.manifest.segmenter.preprocess) : undefined;
   const preprocessMs = performance.now() - tp;
   await yieldToEventLoop();
   signal.throwIfAborted();
@@ -39,25 +40,23 @@ export async function encodeImage(m: LoadedModel, req: EncodeRequest, signal: Ab
   const t1 = performance.now();
   const { scaleX, scaleY, left, top } = enc.placement;
   const [, , cropH, cropW] = enc.dims;
-  const frame = {
-    width: req.image.width,
-    height: req.image.height,
-    resized: seg.resized,
-    encoderRect: [left / scaleX, top / scaleY, (left + cropW) / scaleX, (top + cropH) / scaleY] as Box,
-  };
-  const embedding = await m.segmenter.embed(seg.data, seg.dims);
-  let masks: BitMask[];
+  const encoderRect: Box = [left / scaleX, top / scaleY, (left + cropW) / scaleX, (top + cropH) / scaleY];
+  let masks: BitMask[] = [];
   let candidates = 0;
   let filtered = 0;
-  try {
-    if (req.boxes) {
-      masks = await m.segmenter.fromBoxes(embedding, frame, req.boxes, signal);
-    } else {
-      ({ masks, candidates, filtered } = await m.segmenter.automatic(embedding, frame, { ...m.manifest.segmenter.amg, ...req.amg }, signal));
+  if (seg) {
+    const frame = { width: req.image.width, height: req.image.height, resized: seg.resized, encoderRect };
+    const embedding = await m.segmenter.embed(seg.data, seg.dims);
+    try {
+      if (req.boxes) {
+        masks = await m.segmenter.fromBoxes(embedding, frame, req.boxes, signal);
+      } else {
+        ({ masks, candidates, filtered } = await m.segmenter.automatic(embedding, frame, { ...m.manifest.segmenter.amg, ...req.amg }, signal));
+      }
+    } finally {
+      embedding.imageEmbeddings.dispose();
+      embedding.positionalEmbeddings.dispose();
     }
-  } finally {
-    embedding.imageEmbeddings.dispose();
-    embedding.positionalEmbeddings.dispose();
   }
   const segmentMs = performance.now() - t1;
   const [gh, gw] = m.manifest.encoder.grid;
@@ -71,22 +70,35 @@ export async function encodeImage(m: LoadedModel, req: EncodeRequest, signal: Ab
       preprocessMs,
       encodeMs,
       segmentMs,
-      frame: frame.encoderRect,
+      frame: encoderRect,
       norms,
     },
   };
 }
 
-/** The encoder's hidden states `(1+N)*D`, checked against the manifest's grid and width. */
+/**
+ * The encoder's hidden states `(1+N)*D`, checked against the manifest's grid and width. An
+ * encoder without CLS (published exports: N post-projector features) gets the mean of its
+ * patch features in row 0, a global token standing in for CLS, so composition has one layout;
+ * plain mode (every patch, no CLS) never reads it.
+ */
 async function runEncoder(m: LoadedModel, pixels: Float32Array, dims: readonly number[]): Promise<Float32Array> {
-  const { inputName, outputName, grid, hiddenSize } = m.manifest.encoder;
-  const out = await runSession('encoder', m.encoder, { [inputName]: new ort.Tensor('float32', pixels, [...dims]) });
-  const tensor = out[outputName]!;
-  const hidden = (await tensor.getData()) as Float32Array;
-  tensor.dispose();
+  const { inputName, outputName, grid, hiddenSize, hasCls = true } = m.manifest.encoder;
+  const out = await runSession('encoder', m.encoder, { [inputName]: floatInput(m.encoder, inputName, pixels, dims) });
+  const values = await readFloats(out[outputName]!);
   const [gh, gw] = grid;
-  if (hidden.length !== (1 + gh * gw) * hiddenSize) {
-    throw new SessionError(`the encoder returned ${hidden.length} values, not (1 + ${gh}*${gw}) * ${hiddenSize}; fix encoder.grid/hiddenSize`);
+  const n = gh * gw;
+  const rows = hasCls ? 1 + n : n;
+  if (values.length !== rows * hiddenSize) {
+    throw new SessionError(
+      `the encoder returned ${values.length} values, not ${hasCls ? `(1 + ${gh}*${gw})` : `${gh}*${gw}`} * ${hiddenSize}; fix encoder.grid/hiddenSize`,
+    );
   }
+  if (hasCls) return values;
+  const hidden = new Float32Array((1 + n) * hiddenSize);
+  hidden.set(values, hiddenSize);
+  const sum = new Float64Array(hiddenSize);
+  for (let r = 0; r < n; r++) for (let c = 0; c < hiddenSize; c++) sum[c] = sum[c]! + values[r * hiddenSize + c]!;
+  for (let c = 0; c < hiddenSize; c++) hidden[c] = sum[c]! / n;
   return hidden;
 }

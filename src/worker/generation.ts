@@ -1,14 +1,16 @@
 /**
- * Generation: compose the planned visual tokens, project them, splice them into the prompt's
- * embeddings in place of its image placeholder, prefill, then decode.
+ * Generation: compose the planned visual tokens, project them (unless the encoder's output is
+ * already in the LLM's width), splice them into the prompt's embeddings in place of its image
+ * placeholder, prefill, then decode.
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { countTokenKinds, composeVisualTokens } from '../tokens/layout.ts';
-import { ort, runSession } from './backend.ts';
+import { runSession } from './backend.ts';
 import type { ImageFeatures } from './encoding.ts';
 import type { LoadedModel } from './loading.ts';
 import type { GenerateRequest, GenerateResult, GenerateUsage, TokenSink } from './protocol.ts';
 import { seededRandom } from '../numeric.ts';
+import { floatInput, readFloats } from './tensors.ts';
 import { TextDeltas } from './text-deltas.ts';
 
 /** The prefill's input embeddings and what went into them. */
@@ -93,12 +95,13 @@ async function prefillInputs(m: LoadedModel, image: ImageFeatures, req: Generate
   const composeMs = performance.now() - t0;
   const count = req.plan.total;
   const t1 = performance.now();
-  const out = await runSession('projector', m.projector, {
-    [projector.inputName]: new ort.Tensor('float32', composed.tokens, [1, count, encoder.hiddenSize]),
-  });
-  const projected = out[projector.outputName]!;
-  const visual = (await projected.getData()) as Float32Array;
-  projected.dispose();
+  let visual = composed.tokens;
+  if (projector && m.projector) {
+    const out = await runSession('projector', m.projector, {
+      [projector.inputName]: floatInput(m.projector, projector.inputName, composed.tokens, [1, count, encoder.hiddenSize]),
+    });
+    visual = await readFloats(out[projector.outputName]!);
+  }
   const projectMs = performance.now() - t1;
 
   const text = await m.llm.embed(ids);

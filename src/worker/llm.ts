@@ -6,6 +6,7 @@
 import { SessionError } from '../errors.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { ort, runSession } from './backend.ts';
+import { emptyInput, floatInput, readFloats } from './tensors.ts';
 import type { Device } from './protocol.ts';
 import type { Random } from '../numeric.ts';
 import { type SamplingOptions, sampleToken } from './sampling.ts';
@@ -48,6 +49,7 @@ export class LanguageModel {
   readonly #pastNames: string[];
   readonly #hasPositionIds: boolean;
   readonly #hasLogitsToKeep: boolean;
+  readonly #hasCacheBranch: boolean;
   readonly #embedOutput: string;
   readonly #eos: Set<number>;
 
@@ -60,6 +62,7 @@ export class LanguageModel {
     this.#pastNames = decoder.inputNames.filter((n) => PAST.test(n));
     this.#hasPositionIds = decoder.inputNames.includes('position_ids');
     this.#hasLogitsToKeep = decoder.inputNames.includes('num_logits_to_keep');
+    this.#hasCacheBranch = decoder.inputNames.includes('use_cache_branch');
     this.#embedOutput = embedder.outputNames[0] ?? 'inputs_embeds';
     this.#eos = new Set(manifest.prompt.eosTokenIds);
     if (this.#pastNames.length !== 2 * manifest.llm.numLayers) {
@@ -79,10 +82,7 @@ export class LanguageModel {
   async embed(ids: readonly number[]): Promise<Float32Array> {
     const input = new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
     const out = await runSession('embed_tokens', this.embedder, { [this.embedder.inputNames[0] ?? 'input_ids']: input });
-    const tensor = out[this.#embedOutput]!;
-    const data = (await tensor.getData()) as Float32Array;
-    tensor.dispose();
-    return data;
+    return readFloats(out[this.#embedOutput]!);
   }
 
   /** Prefills `req.embeds`, then decodes until a stop token, `maxNewTokens`, or abort. */
@@ -91,7 +91,8 @@ export class LanguageModel {
     const length = req.embeds.length / hiddenSize;
     let past: Record<string, ort.Tensor> = {};
     for (const name of this.#pastNames) {
-      past[name] = new ort.Tensor('float32', new Float32Array(0), [1, numKeyValueHeads, 0, headDim]);
+      // Typed as the decoder declares its cache: float16 for fp16/q4f16 exports.
+      past[name] = emptyInput(this.decoder, name, [1, numKeyValueHeads, 0, headDim]);
     }
     const stats: DecodeStats = { prefillTokens: length, tokens: [], stopReason: 'length', prefillMs: 0, decodeMs: 0 };
     try {
@@ -140,7 +141,7 @@ export class LanguageModel {
     const { hiddenSize, vocabSize } = this.manifest.llm;
     const total = position + rows;
     const feeds: Record<string, ort.Tensor> = {
-      inputs_embeds: new ort.Tensor('float32', embeds, [1, rows, hiddenSize]),
+      inputs_embeds: floatInput(this.decoder, 'inputs_embeds', embeds, [1, rows, hiddenSize]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
       ...past,
     };
@@ -151,6 +152,8 @@ export class LanguageModel {
     // Exports with num_logits_to_keep compute logits for the last position only (a prefill of
     // hundreds of positions would otherwise produce hundreds of vocabulary-sized rows).
     if (this.#hasLogitsToKeep) feeds['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
+    // Older merged exports switch between their no-cache and cache branches on this flag.
+    if (this.#hasCacheBranch) feeds['use_cache_branch'] = new ort.Tensor('bool', Uint8Array.of(position > 0 ? 1 : 0), [1]);
     const out = await runSession('decoder', this.decoder, feeds);
     const present: Record<string, ort.Tensor> = {};
     for (const name of this.#pastNames) {
@@ -161,10 +164,9 @@ export class LanguageModel {
     }
     const logitsTensor = out['logits'];
     if (!logitsTensor) throw new SessionError('the decoder has no logits output; export it with a "logits" output');
-    const all = (await logitsTensor.getData()) as Float32Array;
     // Exports that keep only the last position return [1, 1, V]; full ones return [1, rows, V].
+    const all = await readFloats(logitsTensor);
     const logits = all.slice(all.length - vocabSize);
-    logitsTensor.dispose();
     return { logits, present };
   }
 }

@@ -1,67 +1,84 @@
 /**
- * Loading: from a model source (a manifest URL today) to the sessions of one model. Files come
- * through the Cache API with progress; sessions are created one at a time in pipeline order.
+ * Loading: from a model source (a package's manifest.json, or published repos whose manifest is
+ * derived from their JSON) to the sessions of one model. Both sources become the same manifest
+ * before any session exists. Files come through the Cache API with progress whose total is known
+ * up front; sessions are created one at a time in pipeline order, each file dropped once its
+ * session exists (src/worker/sessions.ts).
  */
-import { type FileSource, fetchModelFiles, openModelCache } from '../models/fetch.ts';
+import { type FetchFilesOptions, type FileSource, ModelDownloader, openModelCache } from '../models/fetch.ts';
+import { loadFiles, tokenizerFiles } from '../models/files.ts';
+import { resolveHubModel } from '../models/hub.ts';
 import { fetchManifest, manifestUrl } from '../models/load-manifest.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import { chooseDevice, createSession, type ort } from './backend.ts';
+import { type DeviceChoice, chooseDevice, type ort } from './backend.ts';
 import { LanguageModel } from './llm.ts';
 import { PromptBuilder } from './prompt.ts';
 import type { Device, LoadRequest, LoadResult, ProgressSink } from './protocol.ts';
 import { Segmenter } from './segment.ts';
+import { createModelSessions } from './sessions.ts';
 
 /** Everything a loaded model needs to run. */
 export interface LoadedModel {
   manifest: ModelManifest;
   device: Device;
   encoder: ort.InferenceSession;
-  projector: ort.InferenceSession;
+  /** Absent when the encoder's output is already in the LLM's width. */
+  projector: ort.InferenceSession | undefined;
   segmenter: Segmenter;
   llm: LanguageModel;
   prompts: PromptBuilder;
 }
 
+/** The manifest of `req.source`, where its relative paths resolve, and files already read. */
+async function resolveSource(
+  req: LoadRequest,
+  choice: DeviceChoice,
+): Promise<{ manifest: ModelManifest; base: string; prefetched: FetchFilesOptions['prefetched'] }> {
+  const { source } = req;
+  if (source.kind === 'manifest') {
+    const base = manifestUrl(source.url);
+    return { manifest: await fetchManifest(base, await openModelCache(req.cacheName)), base, prefetched: undefined };
+  }
+  const caps = { device: choice.device, shaderF16: choice.shaderF16 };
+  const resolved = await resolveHubModel(source, caps, { cacheName: req.cacheName });
+  // Every file of a derived manifest has an absolute URL; the base is never used.
+  return { manifest: resolved.manifest, base: source.host ?? '', prefetched: resolved.prefetched };
+}
+
 /** Fetches the model `req` names and creates its sessions on the chosen device. */
 export async function loadModel(req: LoadRequest, sink: ProgressSink | undefined): Promise<{ model: LoadedModel; result: LoadResult }> {
   const choice = await chooseDevice(req.device, req.numThreads);
-  const base = manifestUrl(req.modelUrl);
-  const manifest = await fetchManifest(base, await openModelCache(req.cacheName));
-  const needed = neededFiles(manifest);
+  const t0 = performance.now();
+  const { manifest, base, prefetched } = await resolveSource(req, choice);
+  const paths = loadFiles(manifest);
   const sources: Record<string, FileSource> = {};
   const warnings: string[] = [];
-  const t0 = performance.now();
-  const files = await fetchModelFiles(base, manifest.files, needed, {
+  const downloader = new ModelDownloader(base, manifest.files, paths, {
     cacheName: req.cacheName,
     onWarning: (message) => warnings.push(message),
+    ...(manifest.urls ? { urls: manifest.urls } : {}),
+    ...(prefetched ? { prefetched } : {}),
     onProgress: (event) => {
       sources[event.file] = event.source;
       sink?.progress(event);
     },
   });
-  const fetchMs = performance.now() - t0;
-  const t1 = performance.now();
-  const file = (path: string) => files.get(path)!;
+  // The tokenizer first: a model whose prompt cannot be built fails before the large downloads.
+  const [tokenizer, tokenizerConfig] = tokenizerFiles(manifest);
+  const json = await downloader.fetch([tokenizer, tokenizerConfig]);
+  const decodeJson = (path: string) => JSON.parse(new TextDecoder().decode(json.get(path))) as Record<string, unknown>;
+  const prompts = new PromptBuilder(decodeJson(tokenizer), decodeJson(tokenizerConfig), manifest.prompt);
+  const resolveMs = performance.now() - t0;
   const d = choice.device;
-  const encoder = await createSession('encoder', file(manifest.encoder.file), d);
-  const segVision = await createSession('segmenter vision encoder', file(manifest.segmenter.visionEncoder), d, {
-    gpuOutputs: ['image_embeddings', 'image_positional_embeddings'],
-  });
-  const segDecoder = await createSession('segmenter prompt decoder', file(manifest.segmenter.promptDecoder), d);
-  const projector = await createSession('projector', file(manifest.projector.file), d);
-  const embedder = await createSession('embed_tokens', file(manifest.llm.embedTokens), d);
-  const decoder = await createSession('decoder', file(manifest.llm.decoder), d, {
-    gpuOutputs: LanguageModel.presentNames(manifest.llm.numLayers),
-  });
-  const decodeJson = (path: string) => JSON.parse(new TextDecoder().decode(file(path))) as Record<string, unknown>;
+  const { sessions, fetchMs, sessionMs } = await createModelSessions(manifest, downloader, d);
   const model: LoadedModel = {
     manifest,
     device: d,
-    encoder,
-    projector,
-    segmenter: new Segmenter(segVision, segDecoder, manifest),
-    llm: new LanguageModel(embedder, decoder, manifest, d),
-    prompts: new PromptBuilder(decodeJson(manifest.llm.tokenizer), decodeJson(manifest.llm.tokenizerConfig), manifest.prompt),
+    encoder: sessions.encoder,
+    projector: sessions.projector,
+    segmenter: new Segmenter(sessions.segmenterVision, sessions.segmenterDecoder, manifest),
+    llm: new LanguageModel(sessions.embedTokens, sessions.decoder, manifest, d),
+    prompts,
   };
   const result: LoadResult = {
     manifest,
@@ -69,9 +86,9 @@ export async function loadModel(req: LoadRequest, sink: ProgressSink | undefined
     deviceReason: choice.reason,
     numThreads: choice.numThreads,
     sources,
-    bytes: needed.reduce((sum, path) => sum + (manifest.files[path]?.size ?? 0), 0),
-    fetchMs,
-    sessionMs: performance.now() - t1,
+    bytes: downloader.total,
+    fetchMs: resolveMs + fetchMs,
+    sessionMs,
     warnings,
   };
   return { model, result };
@@ -80,19 +97,5 @@ export async function loadModel(req: LoadRequest, sink: ProgressSink | undefined
 /** Releases every session of `model`. */
 export async function releaseModel(model: LoadedModel): Promise<void> {
   const { encoder, projector, segmenter, llm } = model;
-  for (const s of [encoder, projector, segmenter.visionEncoder, segmenter.promptDecoder, llm.embedder, llm.decoder]) await s.release();
-}
-
-/** Files the runtime loads: every component the manifest names. */
-function neededFiles(m: ModelManifest): string[] {
-  return [
-    m.encoder.file,
-    m.segmenter.visionEncoder,
-    m.segmenter.promptDecoder,
-    m.projector.file,
-    m.llm.embedTokens,
-    m.llm.decoder,
-    m.llm.tokenizer,
-    m.llm.tokenizerConfig,
-  ];
+  for (const s of [encoder, projector, segmenter.visionEncoder, segmenter.promptDecoder, llm.embedder, llm.decoder]) await s?.release();
 }

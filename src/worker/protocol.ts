@@ -8,6 +8,7 @@ import { type SerializedError, deserializeError, serializeError } from '../error
 import type { BitMask } from '../masks/bitmask.ts';
 import type { FileProgressEvent, FileSource } from '../models/fetch.ts';
 import type { RGBAImage } from '../image/decode.ts';
+import type { HubModelSource } from '../models/hub.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import type { TokenPlan } from '../tokens/plan.ts';
 import type { TokenNorms } from '../tokens/token-norms.ts';
@@ -22,10 +23,15 @@ import type { AmgSettings, Box } from '../masks/amg.ts';
 
 export type { AmgSettings, Box };
 
+/**
+ * Where a model comes from: a package's manifest.json (URL of the file or its folder), or
+ * published repos (host already absolute: the worker's location is not the page's).
+ */
+export type ModelSource = { kind: 'manifest'; url: string } | ({ kind: 'hub' } & HubModelSource);
+
 /** Worker-side load request. */
 export interface LoadRequest {
-  /** URL of the model folder (ending in '/') or of its manifest.json. */
-  modelUrl: string;
+  source: ModelSource;
   device: DevicePreference;
   numThreads: number | undefined;
   cacheName: string | null | undefined;
@@ -42,7 +48,10 @@ export interface LoadResult {
   sources: Record<string, FileSource>;
   /** Bytes of the files loaded (the progress events' `total`). */
   bytes: number;
-  /** Download + verification time, ms. */
+  /**
+   * Time spent waiting for files (downloads + verification), ms: the manifest, the tokenizer, and
+   * each model file not already downloaded while the previous session was created.
+   */
   fetchMs: number;
   /** Session creation time, ms. */
   sessionMs: number;
@@ -62,6 +71,8 @@ export interface EncodeRequest {
   boxes: Box[] | undefined;
   /** Overrides of the manifest's automatic-mask-generation settings. */
   amg: Partial<AmgSettings> | undefined;
+  /** false: the encoder only, no masks. */
+  segment: boolean;
 }
 
 /** Masks and timings of one encoded image. */

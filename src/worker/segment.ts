@@ -20,6 +20,7 @@ import {
 import type { BitMask } from '../masks/bitmask.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { ort, runSession } from './backend.ts';
+import { floatInput, readFloats } from './tensors.ts';
 import { yieldToEventLoop } from './yield.ts';
 
 /** What AMG found, with counts for diagnostics. */
@@ -55,7 +56,7 @@ export class Segmenter {
   /** Runs the vision encoder once on preprocessed `pixel_values` `[1, 3, pad, pad]`. */
   async embed(pixels: Float32Array, dims: readonly number[]): Promise<SegmenterEmbedding> {
     const out = await runSession('segmenter vision encoder', this.visionEncoder, {
-      pixel_values: new ort.Tensor('float32', pixels, [...dims]),
+      pixel_values: floatInput(this.visionEncoder, 'pixel_values', pixels, dims),
     });
     return { imageEmbeddings: out['image_embeddings']!, positionalEmbeddings: out['image_positional_embeddings']! };
   }
@@ -131,18 +132,16 @@ export class Segmenter {
     const coords = new Float32Array(p * 2);
     points.forEach(([x, y], i) => coords.set([x, y], i * 2));
     const out = await runSession('segmenter prompt decoder', this.promptDecoder, {
-      input_points: new ort.Tensor('float32', coords, [1, p, 1, 2]),
+      input_points: floatInput(this.promptDecoder, 'input_points', coords, [1, p, 1, 2]),
       input_labels: new ort.Tensor('int64', new BigInt64Array(p).fill(1n), [1, p, 1]),
       image_embeddings: embedding.imageEmbeddings,
       image_positional_embeddings: embedding.positionalEmbeddings,
     });
     const scoresT = out['iou_scores']!;
     const masksT = out['pred_masks']!;
-    const scores = (await scoresT.getData()) as Float32Array;
-    const logits = (await masksT.getData()) as Float32Array;
     const side = masksT.dims[masksT.dims.length - 1]!;
-    scoresT.dispose();
-    masksT.dispose();
+    const scores = await readFloats(scoresT);
+    const logits = await readFloats(masksT);
     return { scores, logits, side };
   }
 }

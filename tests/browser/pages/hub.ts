@@ -1,0 +1,90 @@
+// The published-repo test page: loads Hub-layout repos by id through the SDK (from the local Hub
+// mirror) and runs plain mode, every image token fed as transformers.js feeds it.
+import * as sdk from '../../../src/index.ts';
+
+/** What a plain-mode run reports. */
+export interface PlainRun {
+  device: sdk.Device;
+  dtypes: sdk.ComponentDtypes | undefined;
+  /** Greedy token ids, stop token excluded. */
+  tokenIds: number[];
+  visualTokens: number;
+  bytes: number;
+  sources: string[];
+}
+
+/** A deterministic test scene (the oracle page draws the same one). */
+function scene(width = 320, height = 240): ImageData {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#808080';
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = '#d02020';
+  ctx.beginPath();
+  ctx.arc(width * 0.3, height * 0.4, height * 0.18, 0, Math.PI * 2);
+  ctx.fill();
+  ctx.fillStyle = '#2040d0';
+  ctx.fillRect(width * 0.55, height * 0.5, width * 0.3, height * 0.35);
+  return ctx.getImageData(0, 0, width, height);
+}
+
+/**
+ * Loads `source`, encodes `image` (or the scene) and answers `question` greedily in plain mode:
+ * the plan is every patch token, in grid order, no CLS and no objects.
+ */
+async function plain(source: sdk.HubLoadOptions, question: string, maxNewTokens: number, image?: ImageData): Promise<PlainRun> {
+  const vlm = await sdk.MaskLlava.load({ ...source, cacheName: null });
+  try {
+    // Plain mode needs no masks: the encoder alone (SAM at 1024 px is most of an encode).
+    const img = await vlm.encode(image ?? scene(), { segment: false });
+    const [gh, gw] = vlm.manifest.encoder.grid;
+    const plan = img.plan({ budget: gh * gw, policy: 'patch-only' });
+    const answer = vlm.generate(img, question, { plan, maxNewTokens });
+    const usage = await answer.usage;
+    return {
+      device: vlm.device,
+      dtypes: vlm.manifest.source?.dtypes,
+      tokenIds: usage.tokenIds,
+      visualTokens: usage.visualTokens.total,
+      bytes: vlm.loadInfo.bytes,
+      sources: Object.keys(vlm.loadInfo.sources),
+    };
+  } finally {
+    await vlm.dispose();
+  }
+}
+
+/** Masks of one automatic-mask-generation run, with what is needed to redo it elsewhere. */
+export interface MaskRun {
+  device: sdk.Device;
+  masks: Array<{ bits: number[]; score: number; area: number }>;
+  /** The encoder's frame in original-image pixels. */
+  frame: sdk.Box;
+  maskResolution: number;
+  /** The segmenter's padded input side. */
+  padSize: number;
+}
+
+/** Loads `source` and runs AMG on `image` with `amg`: the masks our segmenter path produces. */
+async function masks(source: sdk.HubLoadOptions, image: ImageData, amg: Partial<sdk.AmgSettings>): Promise<MaskRun> {
+  const vlm = await sdk.MaskLlava.load({ ...source, cacheName: null });
+  try {
+    const img = await vlm.encode(image, { amg });
+    return {
+      device: vlm.device,
+      masks: img.masks.map((m) => ({ bits: Array.from(m.bits), score: m.score, area: m.area })),
+      frame: img.frame,
+      maskResolution: vlm.manifest.tokens.maskResolution,
+      padSize: vlm.manifest.segmenter.preprocess.padSize,
+    };
+  } finally {
+    await vlm.dispose();
+  }
+}
+
+const helpers = { scene, plain, masks };
+
+/** What a test sees on `window` in page.evaluate. */
+export type HubWindow = Window & { sdk: typeof sdk; helpers: typeof helpers; ready: boolean };
+
+Object.assign(window, { sdk, helpers, ready: true });
