@@ -11,7 +11,9 @@ test('a nanoLLaVA-layout repo loads by id from the Hub mirror and answers in pla
   const r = await page.evaluate(
     async ({ vlm, segmenter, host }) => {
       const { helpers } = window as unknown as HubWindow;
-      return helpers.plain({ vlm, segmenter, host, device: 'wasm', dtype: 'fp32' }, 'What is in the image?', 16);
+      const image = new ImageData(200, 150);
+      for (let i = 0; i < image.data.length; i += 4) image.data.set([i % 251, (i >> 8) % 253, 90, 255], i);
+      return helpers.plain({ vlm, segmenter, host, device: 'wasm', dtype: 'fp32' }, 'What is in the image?', 16, image);
     },
     { vlm: NANOLLAVA_REPO, segmenter: SLIMSAM_REPO, host: hubMirrorUrl() },
   );

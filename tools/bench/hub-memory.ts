@@ -56,8 +56,11 @@ try {
         const run = await session.page.evaluate(
           async ({ vlm, segmenter, host, device, dtype }) => {
             const { helpers } = window as unknown as HubWindow;
+            const image = new ImageData(320, 240);
+            for (let i = 0; i < image.data.length; i += 4) image.data.set([i % 251, (i >> 8) % 253, 90, 255], i);
             try {
-              return await helpers.plain({ vlm, segmenter, host, device, dtype: { encoder: dtype, embedTokens: dtype === 'q4' || dtype === 'q4f16' ? 'q8' : dtype, decoder: dtype, segmenter: 'q8' } }, 'What is this?', 4);
+              const dtypes = { encoder: dtype, embedTokens: dtype === 'q4' || dtype === 'q4f16' ? 'q8' : dtype, decoder: dtype, segmenter: 'q8' } as const;
+              return await helpers.plain({ vlm, segmenter, host, device, dtype: dtypes }, 'What is this?', 4, image);
             } catch (e) {
               return String(e);
             }

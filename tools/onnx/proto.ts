@@ -3,6 +3,7 @@
  * external-data.ts): decode/encode, typed views of initializers, and float32 <-> float16 bits.
  */
 import onnxProto from 'onnx-proto';
+import { halfBits, halfValue } from '../../src/worker/float16.ts';
 
 const { onnx } = onnxProto;
 
@@ -59,42 +60,13 @@ export function tensor(name: string, dataType: number, dims: number[], data: Arr
   return { name, dataType, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
 /** IEEE half bits of `value`, round to nearest even; values beyond the half range clamp to +-65504 (as onnxconverter-common does). */
 export function toHalfBits(value: number): number {
-  f32[0] = Math.max(-65504, Math.min(65504, value));
-  const x = u32[0] as number;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // NaN (infinities were clamped)
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7bff;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
-  }
-  const half = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
+  return halfBits(Math.max(-65504, Math.min(65504, value)));
 }
 
 /** The float value of half bits. */
-export function fromHalfBits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
+export const fromHalfBits = halfValue;
 
 /** Half bits of every value. */
 export function toHalfArray(values: Float32Array): Uint16Array {

@@ -13,30 +13,15 @@ export interface PlainRun {
   sources: string[];
 }
 
-/** A deterministic test scene (the oracle page draws the same one). */
-function scene(width = 320, height = 240): ImageData {
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d')!;
-  ctx.fillStyle = '#808080';
-  ctx.fillRect(0, 0, width, height);
-  ctx.fillStyle = '#d02020';
-  ctx.beginPath();
-  ctx.arc(width * 0.3, height * 0.4, height * 0.18, 0, Math.PI * 2);
-  ctx.fill();
-  ctx.fillStyle = '#2040d0';
-  ctx.fillRect(width * 0.55, height * 0.5, width * 0.3, height * 0.35);
-  return ctx.getImageData(0, 0, width, height);
-}
-
 /**
- * Loads `source`, encodes `image` (or the scene) and answers `question` greedily in plain mode:
+ * Loads `source`, encodes `image` and answers `question` greedily in plain mode:
  * the plan is every patch token, in grid order, no CLS and no objects.
  */
-async function plain(source: sdk.HubLoadOptions, question: string, maxNewTokens: number, image?: ImageData): Promise<PlainRun> {
+async function plain(source: sdk.HubLoadOptions, question: string, maxNewTokens: number, image: ImageData): Promise<PlainRun> {
   const vlm = await sdk.MaskLlava.load({ ...source, cacheName: null });
   try {
     // Plain mode needs no masks: the encoder alone (SAM at 1024 px is most of an encode).
-    const img = await vlm.encode(image ?? scene(), { segment: false });
+    const img = await vlm.encode(image, { segment: false });
     const [gh, gw] = vlm.manifest.encoder.grid;
     const plan = img.plan({ budget: gh * gw, policy: 'patch-only' });
     const answer = vlm.generate(img, question, { plan, maxNewTokens });
@@ -82,7 +67,7 @@ async function masks(source: sdk.HubLoadOptions, image: ImageData, amg: Partial<
   }
 }
 
-const helpers = { scene, plain, masks };
+const helpers = { plain, masks };
 
 /** What a test sees on `window` in page.evaluate. */
 export type HubWindow = Window & { sdk: typeof sdk; helpers: typeof helpers; ready: boolean };
