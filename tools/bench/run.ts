@@ -248,7 +248,7 @@ function render(): string {
     '',
     '## Memory',
     '',
-    `JS memory after N eight-token answers at 57 tokens on one encoded image (two models loaded; after a forced GC): main-thread heap (performance.memory) and page + workers total (performance.measureUserAgentSpecificMemory, which counts the ORT wasm heaps in the workers; read first and last only, as each reading waits tens of seconds for its own GC).`,
+    `JS memory after N eight-token answers at 57 tokens on one encoded image (two models loaded; after a forced GC): main-thread heap (performance.memory) and page + workers total (performance.measureUserAgentSpecificMemory, which counts the ORT wasm heaps in the workers; read before any answer and at the first and last counts only, as each reading waits tens of seconds for its own GC).`,
     '',
     '| questions | main-thread heap MiB | page + workers MiB |',
     '|---|---|---|',
