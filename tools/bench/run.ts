@@ -21,6 +21,7 @@ import type { BenchTarget, GenerationTiming, MemoryReading } from '../pages/benc
 import { kvCacheBytes, prefillFlops } from './flops.ts';
 import { measurePlanner } from './plan.ts';
 import { gpuSentence, loadSentence, threadsLabel } from './report-facts.ts';
+import { realSection } from './real-section.ts';
 
 /** Large enough that the LLM prefill dominates a one-token answer, small enough for 2 cores. */
 const BENCH_SIZES: PackageSizes = {
@@ -135,8 +136,10 @@ const result = {
 await mkdir(out, { recursive: true });
 await writeFile(join(out, 'bench.json'), JSON.stringify(result, null, 1));
 await writeFile(join(repoRoot, 'docs/benchmarks.svg'), chart());
+const docPath = join(repoRoot, 'docs/BENCHMARKS.md');
+const kept = existsSync(docPath) ? realSection(await readFile(docPath, 'utf8')) : '';
 const markdown = render();
-await writeFile(join(repoRoot, 'docs/BENCHMARKS.md'), markdown);
+await writeFile(docPath, kept ? `${markdown}\n${kept}\n` : markdown);
 console.log(markdown);
 
 function chart(): string {

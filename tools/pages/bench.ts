@@ -2,7 +2,7 @@
  * Headless page of `npm run bench` (tools/bench/run.ts drives it step by step). Every timing loop
  * lives here, in the browser, and interleaves what it compares so that drift hits all sides alike.
  */
-import { type EncodedImage, MaskLlava } from '../../src/index.ts';
+import { type EncodedImage, type HubLoadOptions, MaskLlava } from '../../src/index.ts';
 import type { AdapterFact } from '../bench/report-facts.ts';
 import type { Box } from '../../src/worker/protocol.ts';
 import type { PlanImageOptions } from '../../src/tokens/plan.ts';
@@ -108,6 +108,40 @@ const bench = {
     const m = await MaskLlava.load(url, { device: 'wasm', numThreads, cacheName: null });
     models.set(key, m);
     return { device: m.device, numThreads: m.numThreads, loadMs: performance.now() - t0 };
+  },
+
+  /** Loads a published-layout VLM + segmenter by repo id from `source.host` under `key`. */
+  async loadHub(key: string, source: HubLoadOptions, numThreads: number) {
+    const t0 = performance.now();
+    const m = await MaskLlava.load({ ...source, device: 'wasm', numThreads, cacheName: null });
+    models.set(key, m);
+    return { device: m.device, numThreads: m.numThreads, loadMs: performance.now() - t0, bytes: m.loadInfo.bytes, approximate: m.manifest.encoder.hasCls === false };
+  },
+
+  /** Ends the model under `key` (and its image), freeing its worker. */
+  async unload(key: string) {
+    images.get(key)?.release();
+    images.delete(key);
+    await models.get(key)?.dispose();
+    models.delete(key);
+  },
+
+  /**
+   * transformers.js alone (no other ORT instance alive): loads `repo` by id from `host` with the
+   * same files, warms up once, then times image + question to the first token `reps` times.
+   */
+  async transformersAlone(host: string, repo: string, dtype: Record<string, string>, prompt: string, numThreads: number, reps: number) {
+    const load = await tjsCall({ kind: 'load-hub', host, id: repo, dtype, numThreads });
+    const { pixels } = scene();
+    const rows: Array<{ ms: number; inputTokens: number }> = [];
+    for (let r = 0; r <= reps; r++) {
+      const t = await tjsCall({ kind: 'ttft', rgba: { data: pixels.data, width: pixels.width, height: pixels.height }, prompt });
+      if (t.kind !== 'ttft') throw new Error('unexpected transformers.js reply');
+      if (r > 0) rows.push({ ms: t.ms, inputTokens: t.inputTokens });
+    }
+    tjs?.terminate();
+    tjs = undefined;
+    return { loadMs: load.kind === 'load' ? load.ms : NaN, rows };
   },
 
   /**
