@@ -79,7 +79,11 @@ export interface EncodeOptions {
 
 /** Options of {@link MaskLlava.generate}. */
 export interface GenerateOptions {
-  /** Which visual tokens the LLM sees. @defaultValue `image.plan({ budget: manifest.tokens.defaultBudget })` (57 for the shipped model) */
+  /**
+   * Which visual tokens the LLM sees. @defaultValue `image.plan({ budget: manifest.tokens.defaultBudget })`
+   * (57 for the shipped model), with policy 'patch-only' for a model trained without object tokens
+   * (a published VLM: every image token, as transformers.js feeds it)
+   */
   plan?: TokenPlan;
   /** @defaultValue 128 */
   maxNewTokens?: number;

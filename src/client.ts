@@ -11,6 +11,7 @@ import type { EncodeOptions, GenerateOptions, Generation, HubLoadOptions, LoadOp
 import { EncodedImage } from './encoded-image.ts';
 import type { FileProgressEvent } from './models/fetch.ts';
 import { checkRepoId, hubLocation } from './models/hub.ts';
+import { approximateReason } from './models/approximate.ts';
 import type { ModelManifest } from './models/manifest.ts';
 import { WorkerHost, abortReason } from './worker/host.ts';
 import { checkInteger, describeValue } from './validate.ts';
@@ -52,6 +53,13 @@ export class MaskLlava {
   readonly manifest: ModelManifest;
   /** Timings and file sources of the load. */
   readonly loadInfo: Pick<LoadResult, 'sources' | 'bytes' | 'fetchMs' | 'sessionMs' | 'warnings'>;
+  /**
+   * True when this model was not trained with CLS and object tokens (a published VLM whose encoder
+   * includes the projector): plans other than every patch token are approximate Mask-LLaVA.
+   */
+  readonly approximate: boolean;
+  /** Why the model is approximate, in a sentence for users; null when it is not. */
+  readonly approximateReason: string | null;
   readonly #source: ModelSource;
   readonly #options: LoadOptions;
   #host: WorkerHost;
@@ -71,6 +79,8 @@ export class MaskLlava {
     this.manifest = result.manifest;
     this.loadInfo = { sources: result.sources, bytes: result.bytes, fetchMs: result.fetchMs, sessionMs: result.sessionMs, warnings: result.warnings };
     for (const warning of result.warnings) console.warn(`mask-llava-web: ${warning}`);
+    this.approximateReason = approximateReason(result.manifest);
+    this.approximate = this.approximateReason !== null;
   }
 
   /**
@@ -251,7 +261,9 @@ export class MaskLlava {
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
       throw new InvalidArgumentError(`maxNewTokens must be an integer >= 1, got ${String(maxNewTokens)}`, { maxNewTokens });
     }
-    const plan = options.plan ?? image.plan({ budget: this.manifest.tokens.defaultBudget });
+    // A model trained on patch tokens only (a published VLM, the patch-only ablation) defaults to them.
+    const { defaultBudget, kinds } = this.manifest.tokens;
+    const plan = options.plan ?? image.plan({ budget: defaultBudget, policy: kinds.includes('object') ? 'balanced' : 'patch-only' });
     const temperature = options.temperature ?? 0;
     const topP = options.topP ?? 1;
     checkSampling({ temperature, topP });

@@ -58,6 +58,7 @@ export { tokenNorms, type TokenNorms } from './tokens/token-norms.ts';
 
 // Model packages: manifest validation and file integrity (docs/model-format.md).
 export { parseManifest } from './models/parse.ts';
+export { approximateReason } from './models/approximate.ts';
 export { verifyFile, sha256Hex } from './models/verify.ts';
 
 // Images: decoding what a web app has, and preprocessing to pixel_values.

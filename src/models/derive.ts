@@ -287,7 +287,12 @@ export function deriveHubManifest(
       normScale: 'per-image',
       // Trained on every patch token only: anything else is an approximation (issue 12).
       kinds: ['patch'],
-      presets: [{ name: `${plain} (every image token, as transformers.js)`, budget: plain }],
+      // The paper's budgets plan exactly 1+36+20 and 1+9+5 on a 27x27 grid when 20 / 5 masks survive.
+      presets: [
+        { name: `${plain} (every image token, as transformers.js)`, budget: plain, policy: 'patch-only' },
+        { name: '57 = 1+36+20 (approximate)', budget: 57 },
+        { name: '15 = 1+9+5 (approximate)', budget: 15 },
+      ],
       defaultBudget: plain,
     },
     files,

@@ -77,6 +77,8 @@ export interface BudgetPreset {
   name: string;
   /** Total visual-token budget. */
   budget: number;
+  /** How the preset splits its budget, e.g. 'patch-only' for every image token. @defaultValue 'balanced' */
+  policy?: 'balanced' | 'patch-only';
 }
 
 /** The model manifest (`manifest.json`). */

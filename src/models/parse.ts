@@ -226,10 +226,12 @@ function parseTokens(r: FieldReader, root: Json): ModelManifest['tokens'] {
     kinds: kinds as ModelManifest['tokens']['kinds'],
     presets: presets.map((p, i): BudgetPreset => {
       if (typeof p !== 'object' || p === null) r.fail(`tokens.presets[${i}]`, 'must be {name, budget}');
-      return {
+      const preset: BudgetPreset = {
         name: r.str(p as Json, 'name', `tokens.presets[${i}].name`),
         budget: r.num(p as Json, 'budget', `tokens.presets[${i}].budget`, { int: true, positive: true }),
       };
+      if ((p as Json)['policy'] !== undefined) preset.policy = r.oneOf(p as Json, 'policy', `tokens.presets[${i}].policy`, ['balanced', 'patch-only'] as const);
+      return preset;
     }),
     defaultBudget: t.defaultBudget === undefined ? DEFAULT_BUDGET : r.num(t, 'defaultBudget', 'tokens.defaultBudget', { int: true, positive: true }),
   };

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import { ManifestError } from '../../../src/errors.ts';
 import { type VlmRepoJson, deriveHubManifest, encoderPreprocess, externalDataChunks, planHubFiles, segmenterPreprocess } from '../../../src/models/derive.ts';
 import { defaultDtypes } from '../../../src/models/dtype.ts';
+import { approximateReason } from '../../../src/models/approximate.ts';
 import {
   nanoLlavaConfig,
   nanoLlavaGeneration,
@@ -62,7 +63,11 @@ test('the derived manifest: SigLIP resize to 384x384, 27x27 post-projector featu
   expect(manifest.prompt).toEqual({ imageToken: '<image>', eosTokenIds: [151645, 151643] });
   expect(manifest.segmenter.preprocess).toEqual({ longestEdge: 1024, padSize: 1024, rescaleFactor: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
   expect(manifest.segmenter.maskSize).toBe(256);
-  expect(manifest.tokens.presets).toEqual([{ name: '729 (every image token, as transformers.js)', budget: 729 }]);
+  expect(manifest.tokens.presets).toEqual([
+    { name: '729 (every image token, as transformers.js)', budget: 729, policy: 'patch-only' },
+    { name: '57 = 1+36+20 (approximate)', budget: 57 },
+    { name: '15 = 1+9+5 (approximate)', budget: 15 },
+  ]);
   expect(manifest.source).toMatchObject({ kind: 'hub', vlm: VLM, segmenter: SAM, revision: 'main' });
   expect(Object.keys(manifest.files).sort()).toEqual(plan.files.map((f) => f.key).sort());
   expect(manifest.urls?.[plan.decoder]).toBe(`https://mirror.test/${VLM}/resolve/main/onnx/decoder_model_merged_q4.onnx`);
@@ -88,4 +93,11 @@ test('configs the SDK cannot run are ManifestErrors that name the repo, file and
   expect(() => derive(undefined, otherImageToken)).toThrow(/tokenizer.json field 'added_tokens'/);
   const badLayers = { ...vlm, config: { ...nanoLlavaConfig, text_config: { ...nanoLlavaConfig.text_config, num_hidden_layers: 0 } } };
   expect(() => derive(undefined, badLayers)).toThrow(/text_config.num_hidden_layers/);
+});
+
+test('a published VLM (projector inside, no CLS) is approximate and says why; our own contract is exact', () => {
+  const { manifest } = derive();
+  expect(approximateReason(manifest)).toMatch(/not trained with object tokens/);
+  const exact = { ...manifest, encoder: { ...manifest.encoder, hasCls: true }, projector: { file: 'p.onnx', inputName: 'x', outputName: 'y' } };
+  expect(approximateReason(exact)).toBeNull();
 });
