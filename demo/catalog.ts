@@ -35,3 +35,28 @@ export const SHAPESWORLD_EVAL = 'eval/shapesworld/';
  * tokens by the paper's ratios: 15 (~10x, as 576 -> 57) and 4 (~38x, as 576 -> 15).
  */
 export const PAPER_BUDGETS = 'full,57,29,15,4';
+
+/** A model the demo's picker offers. */
+export interface DemoModel {
+  /** The `?pick=` value. */
+  id: string;
+  /** The picker's label: what it is, where it comes from, how big. */
+  label: string;
+  /** A model package (manifest path relative to the site root) or published repos by id. */
+  source: { manifest: string } | { vlm: string; segmenter: string };
+}
+
+/**
+ * The picker's entries. Sizes: the embedded package's files; for the Hub pair the published files
+ * at the SDK's default dtypes (WASM: vision q8 405 MB + decoder q4 308 MB + embeddings q8 156 MB +
+ * SlimSAM q8 14 MB; WebGPU with shader-f16: vision fp16 801 MB + decoder q4f16 270 MB + embeddings
+ * q8 156 MB + SlimSAM fp32 40 MB), from the repos' file lists (shared/PLATFORM.md).
+ */
+export const DEMO_MODELS: readonly DemoModel[] = [
+  { id: 'shapesworld', label: 'ShapesWorld, embedded, 10 MB', source: { manifest: MAIN_MODEL.manifest } },
+  {
+    id: 'nanollava',
+    label: 'nanoLLaVA-1.5 + SlimSAM-77, real photos, ~0.9-1.3 GB from the Hub, approximate',
+    source: { vlm: 'onnx-community/nanoLLaVA-1.5', segmenter: 'Xenova/slimsam-77-uniform' },
+  },
+];

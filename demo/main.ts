@@ -2,7 +2,18 @@
  * The demo page: loads the model with a progress bar, encodes an image once, re-plans the visual
  * tokens on the main thread on every slider move, draws them on the image and streams answers.
  */
-import { MaskLlava, type EncodedImage, type ModelManifest, type TokenPlan, resolveBudget } from 'mask-llava-web';
+import {
+  MaskLlava,
+  MODEL_CACHE_NAME,
+  ModelFileMissingError,
+  type DevicePreference,
+  type EncodedImage,
+  type LoadProgressEvent,
+  type ModelManifest,
+  type TokenPlan,
+  resolveBudget,
+} from 'mask-llava-web';
+import { DEMO_MODELS } from './catalog.ts';
 import { AnswerPanel } from './answers.ts';
 import { button } from './dom.ts';
 import { readConfig } from './config.ts';
@@ -26,6 +37,11 @@ const ui = {
   device: $('device'),
   deviceWhy: $('device-why'),
   modelName: $('model-name'),
+  picker: $<HTMLSelectElement>('model-picker'),
+  cancelLoad: $<HTMLButtonElement>('cancel-load'),
+  clearCache: $<HTMLButtonElement>('clear-cache'),
+  cacheStatus: $('cache-status'),
+  approximate: $('approximate'),
   app: $('app'),
   stage: $('stage'),
   canvas: $<HTMLCanvasElement>('overlay'),
@@ -71,24 +87,82 @@ function showError(message: string | null): void {
 window.addEventListener('error', (e) => showError(errorMessage(e.error ?? e.message)));
 window.addEventListener('unhandledrejection', (e) => showError(errorMessage(e.reason)));
 
+/** The picker: choosing an entry reloads the page with `?pick=` (other parameters kept). */
+function setupPicker(): void {
+  ui.picker.replaceChildren(
+    ...DEMO_MODELS.map((m) => {
+      const option = new Option(m.label, m.id, false, m.id === config.pick?.id);
+      return option;
+    }),
+    ...(config.pick ? [] : [new Option('a model from ?model=', '', false, true)]),
+  );
+  ui.picker.addEventListener('change', () => {
+    const url = new URL(location.href);
+    url.searchParams.delete('model');
+    url.searchParams.set('pick', ui.picker.value);
+    location.assign(url.href);
+  });
+  ui.clearCache.addEventListener('click', () => void clearCachedModels());
+}
+
+/** Deletes every cached model file (the Cache API bucket the SDK uses) and says how much was freed. */
+async function clearCachedModels(): Promise<void> {
+  const before = (await navigator.storage?.estimate?.())?.usage;
+  const deleted = await caches.delete(MODEL_CACHE_NAME);
+  const after = (await navigator.storage?.estimate?.())?.usage;
+  const freed = before !== undefined && after !== undefined ? ` (${formatBytes(Math.max(0, before - after))} freed)` : '';
+  ui.cacheStatus.textContent = deleted ? `Cached models cleared${freed}; the next load downloads again.` : 'No cached models.';
+}
+
+/** Loads what the URL asks for: the embedded package, a manifest URL or published repos by id. */
+function loadModel(signal: AbortSignal): Promise<MaskLlava> {
+  const common = { device: config.device as DevicePreference, signal, onProgress: showProgress };
+  const s = config.source;
+  if ('manifestUrl' in s) return MaskLlava.load(s.manifestUrl, common);
+  return MaskLlava.load({ vlm: s.vlm, segmenter: s.segmenter, ...(s.host ? { host: s.host } : {}), ...common });
+}
+
+function showProgress(p: LoadProgressEvent): void {
+  ui.progressBar.max = p.total || 1;
+  ui.progressBar.value = p.loaded;
+  ui.progressText.textContent =
+    p.status === 'ready'
+      ? `Loaded ${formatBytes(p.total)}, starting…`
+      : `Loading model: ${formatBytes(p.loaded)} of ${formatBytes(p.total)} (${p.file}${p.source === 'cache' ? ', from cache' : ''})`;
+}
+
+/** What to do about a failed load, in the user's terms. */
+function loadFailure(err: unknown): string {
+  const where = 'manifestUrl' in config.source ? config.source.manifestUrl : `${config.source.vlm} + ${config.source.segmenter} from ${config.source.host ?? 'the Hugging Face Hub'}`;
+  const name = err instanceof Error ? err.name : '';
+  if (name === 'AbortError') return 'Loading was cancelled. Reload the page or pick a model to try again.';
+  if (name === 'QuotaExceededError' || /quota/i.test(String(err))) {
+    return `The browser has no room to store ${where}: free space (Clear cached models, or site data in the browser settings) and reload.`;
+  }
+  if (err instanceof ModelFileMissingError) return `${errorMessage(err)} Check your connection or the host (?host= points at a mirror), then reload.`;
+  return `The model failed to load from ${where}: ${errorMessage(err)}`;
+}
+
 async function boot(): Promise<void> {
+  setupPicker();
+  const cancel = new AbortController();
+  ui.cancelLoad.hidden = false;
+  ui.cancelLoad.addEventListener('click', () => cancel.abort(), { once: true });
   try {
-    vlm = await MaskLlava.load(config.modelUrl, {
-      device: config.device,
-      onProgress: (p) => {
-        ui.progressBar.max = p.total || 1;
-        ui.progressBar.value = p.loaded;
-        ui.progressText.textContent =
-          p.status === 'ready'
-            ? `Loaded ${formatBytes(p.total)}, starting…`
-            : `Loading model: ${formatBytes(p.loaded)} of ${formatBytes(p.total)} (${p.file}${p.source === 'cache' ? ', from cache' : ''})`;
-      },
-    });
+    // A large download should survive storage pressure: ask before it starts (browsers may decline).
+    if (!('manifestUrl' in config.source)) await navigator.storage?.persist?.();
+    vlm = await loadModel(cancel.signal);
   } catch (err) {
+    ui.cancelLoad.hidden = true;
     ui.loading.classList.add('failed');
-    ui.progressText.textContent = `The model failed to load from ${config.modelUrl}: ${errorMessage(err)}`;
+    ui.progressText.textContent = loadFailure(err);
     ui.device.textContent = 'not loaded';
     return;
+  }
+  ui.cancelLoad.hidden = true;
+  if (vlm.approximateReason) {
+    ui.approximate.hidden = false;
+    ui.approximate.textContent = `Approximate Mask-LLaVA: ${vlm.approximateReason}`;
   }
   ui.device.textContent = vlm.device === 'webgpu' ? 'WebGPU' : 'WASM';
   ui.device.dataset.device = vlm.device;
@@ -130,6 +204,7 @@ function setupPlanner(manifest: ModelManifest): void {
     ...presets.map((p) => {
       const b = button('preset', p.name, () => {
         ui.budget.value = String(p.budget);
+        if (p.policy) ui.policy.value = p.policy;
         replan();
       });
       b.dataset.budget = String(p.budget);
