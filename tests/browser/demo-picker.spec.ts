@@ -33,13 +33,16 @@ test('picker: a download in progress can be cancelled, and says so', async ({ pa
   // Hold the decoder's bytes until the user has cancelled: the download is "large".
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
+  let reached: () => void = () => undefined;
+  const downloading = new Promise<void>((resolve) => (reached = resolve));
   await page.route('**/decoder_model_merged*', async (route) => {
+    reached();
     await held;
     await route.continue().catch(() => undefined);
   });
   await page.goto(hubPage());
   await expect(page.locator('#cancel-load')).toBeVisible({ timeout: 60_000 });
-  await expect(page.locator('#progress-text')).toContainText('Loading model', { timeout: 60_000 });
+  await downloading;
   await page.click('#cancel-load');
   await expect(page.locator('#progress-text')).toContainText('Loading was cancelled', { timeout: 30_000 });
   await expect(page.locator('#cancel-load')).toBeHidden();
