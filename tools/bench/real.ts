@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Browser } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { lineChartSvg } from '../../src/eval/chart.ts';
 import { median } from '../../src/eval/summary.ts';
 import { HUB_FIXTURES_DIR, serveHubMirror } from '../../tests/browser/hub-mirror.ts';
@@ -119,7 +119,7 @@ try {
 }
 
 /** Runs `fn` on the bench page in a fresh browser, closed afterwards. */
-async function inBrowser<T>(fn: (page: import('@playwright/test').Page, browser: Browser) => Promise<T>): Promise<T> {
+async function inBrowser<T>(fn: (page: Page, browser: Browser) => Promise<T>): Promise<T> {
   const session = await openPage('/tools/pages/bench.html', { args: ['--js-flags=--expose-gc'] });
   try {
     session.page.setDefaultTimeout(0); // minutes of work per step on 2 cores
