@@ -2,6 +2,7 @@ import { expect, type Page, test } from '@playwright/test';
 import { HUB_SIZES } from '../../tools/fixtures/hub.ts';
 import { FIXTURE_DTYPES, type FixtureDtype, NANOLLAVA_EXTERNAL_DATA_REPO, NANOLLAVA_FP16_F32IO_REPO, NANOLLAVA_IMAGE_TOKENS, NANOLLAVA_REPO, SLIMSAM_DTYPES, SLIMSAM_REPO } from '../../tools/fixtures/hub-layout.ts';
 import { hubMirrorUrl } from './hub-mirror.ts';
+import { testImage } from './hub-test-image.ts';
 import type { GenerateRequest, GenerateResult, Oracle, OracleImage, SegmentRequest, SegmentResult } from './pages/tjs-oracle.ts';
 
 // transformers.js 4.3.1 loading the Hub-layout fixtures by repo id from the local mirror: the
@@ -35,24 +36,6 @@ function call<Req, Res>(page: Page, method: keyof Oracle, req: Req): Promise<Out
     },
     [method, req] as const,
   ) as Promise<Outcome<Res>>;
-}
-
-/** A 320x240 RGBA test image: a disc and a bar over gradients; `variant` moves them. */
-function testImage(variant: number): OracleImage {
-  const [width, height] = [320, 240];
-  const rgba = new Array<number>(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const disc = (x - 100 - 60 * variant) ** 2 + (y - 120) ** 2 < 50 ** 2;
-      const bar = x > 200 - 120 * variant && x < 260 - 120 * variant && y > 30 && y < 90;
-      rgba[i] = disc ? 230 : bar ? 20 : Math.round((255 * x) / width);
-      rgba[i + 1] = disc ? 40 : bar ? 200 : Math.round((255 * y) / height);
-      rgba[i + 2] = bar ? 240 : 90;
-      rgba[i + 3] = 255;
-    }
-  }
-  return { rgba, width, height };
 }
 
 const question = 'What is in the picture?';
