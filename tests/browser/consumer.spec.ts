@@ -15,7 +15,8 @@ const repo = resolve(import.meta.dirname, '../..');
 const appSource = join(repo, 'tests/browser/consumer');
 const fixture = join(repo, 'tests/fixtures/generated/tiny');
 const bin = (pkg: string, file: string): string => join(repo, 'node_modules', pkg, file);
-const port = Number(process.env.TEST_PORT ?? 5199) + 100;
+// Its own port: TEST_PORT+100 is the Hub mirror, +200 the static-build test, +300 the loading tests.
+const port = Number(process.env.TEST_PORT ?? 5199) + 400;
 
 function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' }, stdio: ['ignore', 'pipe', 'pipe'] });
