@@ -31,6 +31,8 @@ export default defineConfig({
     {
       // No WebGPU flag: requestAdapter() returns null, so this exercises the WASM fallback.
       name: 'wasm',
+      // Losing a GPU device needs one.
+      testIgnore: ['**/runtime-device-lost.spec.ts'],
       use: { launchOptions: { executablePath: chromium, args: baseArgs } },
     },
     {

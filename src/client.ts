@@ -43,10 +43,8 @@ let nextCallId = 1;
  * lost with it: generate() on them throws WorkerCrashedError saying to encode again.
  */
 export class MaskLlava {
-  /** The device that actually runs the sessions. */
-  readonly device: Device;
-  /** Why this device runs (the WebGPU adapter, or why WebGPU was not used). */
-  readonly deviceReason: string;
+  #device: Device;
+  #deviceReason: string;
   /** WASM threads in use. */
   readonly numThreads: number;
   /** The model's manifest. */
@@ -73,8 +71,8 @@ export class MaskLlava {
     this.#source = source;
     this.#options = options;
     this.#host = host;
-    this.device = result.device;
-    this.deviceReason = result.deviceReason;
+    this.#device = result.device;
+    this.#deviceReason = result.deviceReason;
     this.numThreads = result.numThreads;
     this.manifest = result.manifest;
     this.loadInfo = { sources: result.sources, bytes: result.bytes, fetchMs: result.fetchMs, sessionMs: result.sessionMs, warnings: result.warnings };
@@ -139,6 +137,16 @@ export class MaskLlava {
       host.terminate(err instanceof Error ? err : new Error(String(err)));
       throw err;
     }
+  }
+
+  /** The device that actually runs the sessions (after a restart, the new worker's: e.g. a new GPU device, or WASM). */
+  get device(): Device {
+    return this.#device;
+  }
+
+  /** Why this device runs (the WebGPU adapter, or why WebGPU was not used). */
+  get deviceReason(): string {
+    return this.#deviceReason;
   }
 
   /**
@@ -276,8 +284,10 @@ export class MaskLlava {
     if (this.#disposed) throw new DisposedError('this MaskLlava instance was disposed; call MaskLlava.load() again');
     if (this.#host.crash) {
       this.#restarting ??= MaskLlava.#start(this.#source, { ...this.#options, signal: undefined, onProgress: undefined }).then(
-        ({ host }) => {
+        ({ host, result }) => {
           this.#host = host;
+          this.#device = result.device;
+          this.#deviceReason = result.deviceReason;
           this.#epoch++;
           this.#restarting = undefined;
         },

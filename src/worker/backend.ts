@@ -82,6 +82,15 @@ export async function chooseDevice(preference: DevicePreference, numThreads?: nu
   return { device: 'wasm', reason: `WebGPU unavailable: ${probe.why}; running on WASM with ${threadNote}`, numThreads: threads, shaderF16: false };
 }
 
+/**
+ * Calls `onLost` once the GPU device ORT runs on is lost (driver reset, GPU removed,
+ * device.destroy()): every later run on it fails, so the caller must start afresh.
+ */
+export async function watchDeviceLoss(onLost: (why: string) => void): Promise<void> {
+  const device = (await ort.env.webgpu.device) as { lost?: Promise<{ reason?: string; message?: string }> } | undefined;
+  void device?.lost?.then((info) => onLost(`${info.reason ?? 'unknown'}: ${info.message ?? ''}`));
+}
+
 /** Options for one session beyond its device. */
 export interface SessionOptions {
   /** Outputs to keep on the GPU (WebGPU only), e.g. the KV cache. */

@@ -10,7 +10,7 @@ import { loadFiles, tokenizerFiles } from '../models/files.ts';
 import { resolveHubModel } from '../models/hub.ts';
 import { fetchManifest, manifestUrl } from '../models/load-manifest.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import { type DeviceChoice, chooseDevice, type ort } from './backend.ts';
+import { type DeviceChoice, chooseDevice, type ort, watchDeviceLoss } from './backend.ts';
 import { LanguageModel } from './llm.ts';
 import { PromptBuilder } from './prompt.ts';
 import type { Device, LoadRequest, LoadResult, ProgressSink } from './protocol.ts';
@@ -71,6 +71,15 @@ export async function loadModel(req: LoadRequest, sink: ProgressSink | undefined
   const resolveMs = performance.now() - t0;
   const d = choice.device;
   const { sessions, fetchMs, sessionMs } = await createModelSessions(manifest, downloader, d);
+  if (d === 'webgpu') {
+    // Nothing runs on a lost device again: end this worker as a crash (calls in flight reject with
+    // WorkerCrashedError saying why), so the next call starts a new one on a new device, or WASM.
+    await watchDeviceLoss((why) =>
+      setTimeout(() => {
+        throw new Error(`the WebGPU device was lost (${why})`);
+      }),
+    );
+  }
   const model: LoadedModel = {
     manifest,
     device: d,
