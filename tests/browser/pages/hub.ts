@@ -13,29 +13,51 @@ export interface PlainRun {
   sources: string[];
 }
 
+let opened: sdk.MaskLlava | undefined;
+
+/** Loads `source` and keeps it for {@link answer}; returns the bytes loaded. */
+async function open(source: sdk.HubLoadOptions): Promise<number> {
+  await opened?.dispose();
+  opened = await sdk.MaskLlava.load({ ...source, cacheName: null });
+  return opened.loadInfo.bytes;
+}
+
 /**
- * Loads `source`, encodes `image` and answers `question` greedily in plain mode:
- * the plan is every patch token, in grid order, no CLS and no objects.
+ * Encodes `image` with the model {@link open} loaded and answers `question` greedily in plain
+ * mode: the plan is every patch token, in grid order, no CLS and no objects.
  */
+async function answer(question: string, maxNewTokens: number, image: ImageData): Promise<PlainRun> {
+  const vlm = opened;
+  if (!vlm) throw new Error('open() a model first');
+  // Plain mode needs no masks: the encoder alone (SAM at 1024 px is most of an encode).
+  const img = await vlm.encode(image, { segment: false });
+  const [gh, gw] = vlm.manifest.encoder.grid;
+  const plan = img.plan({ budget: gh * gw, policy: 'patch-only' });
+  const usage = await vlm.generate(img, question, { plan, maxNewTokens }).usage;
+  img.release();
+  return {
+    device: vlm.device,
+    dtypes: vlm.manifest.source?.dtypes,
+    tokenIds: usage.tokenIds,
+    visualTokens: usage.visualTokens.total,
+    bytes: vlm.loadInfo.bytes,
+    sources: Object.keys(vlm.loadInfo.sources),
+  };
+}
+
+/** Disposes the model {@link open} loaded. */
+async function close(): Promise<void> {
+  await opened?.dispose();
+  opened = undefined;
+}
+
+/** {@link open}, {@link answer}, {@link close}. */
 async function plain(source: sdk.HubLoadOptions, question: string, maxNewTokens: number, image: ImageData): Promise<PlainRun> {
-  const vlm = await sdk.MaskLlava.load({ ...source, cacheName: null });
+  await open(source);
   try {
-    // Plain mode needs no masks: the encoder alone (SAM at 1024 px is most of an encode).
-    const img = await vlm.encode(image, { segment: false });
-    const [gh, gw] = vlm.manifest.encoder.grid;
-    const plan = img.plan({ budget: gh * gw, policy: 'patch-only' });
-    const answer = vlm.generate(img, question, { plan, maxNewTokens });
-    const usage = await answer.usage;
-    return {
-      device: vlm.device,
-      dtypes: vlm.manifest.source?.dtypes,
-      tokenIds: usage.tokenIds,
-      visualTokens: usage.visualTokens.total,
-      bytes: vlm.loadInfo.bytes,
-      sources: Object.keys(vlm.loadInfo.sources),
-    };
+    return await answer(question, maxNewTokens, image);
   } finally {
-    await vlm.dispose();
+    await close();
   }
 }
 
@@ -67,7 +89,7 @@ async function masks(source: sdk.HubLoadOptions, image: ImageData, amg: Partial<
   }
 }
 
-const helpers = { plain, masks };
+const helpers = { open, answer, close, plain, masks };
 
 /** What a test sees on `window` in page.evaluate. */
 export type HubWindow = Window & { sdk: typeof sdk; helpers: typeof helpers; ready: boolean };
