@@ -40,7 +40,9 @@ export default defineConfig({
       name: 'webgpu',
       // Whole-set semantics, the experiment page and sharded sweeps do not depend on the device
       // (composition is the same code on both) and take minutes of software-GPU time: wasm only.
-      testIgnore: ['**/shapesworld-eval.spec.ts', '**/experiments.spec.ts', '**/sweep-shards.spec.ts'],
+      // The oracle's own spec also stays on wasm: hub-equality and hub-segmenter run the same
+      // transformers.js calls on WebGPU in every dtype and compare them with ours (~13 min saved).
+      testIgnore: ['**/shapesworld-eval.spec.ts', '**/experiments.spec.ts', '**/sweep-shards.spec.ts', '**/tjs-oracle.spec.ts'],
       use: { launchOptions: { executablePath: chromium, args: [...baseArgs, '--enable-unsafe-webgpu'] } },
     },
   ],
