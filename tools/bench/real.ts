@@ -24,8 +24,8 @@ import { machineInfo, machineLine } from '../browser/machine.ts';
 import { PeakMemorySampler, readProcessMemory } from '../browser/process-memory.ts';
 import { openPage, repoRoot } from '../browser/session.ts';
 import { BENCH_NANOLLAVA_REPO, BENCH_SLIMSAM_REPO } from '../fixtures/hub-layout.ts';
-import type { BenchTarget, GenerationTiming } from '../pages/bench.ts';
-import { prefillFlops } from './flops.ts';
+import type { BenchTarget } from '../pages/bench.ts';
+import { speedupRows } from './speedup.ts';
 import { REAL_SECTION_END, REAL_SECTION_START, realSection } from './real-section.ts';
 
 /** The decoder of the generated model: Qwen1.5-0.5B's dimensions, 32768-token vocabulary, logits at every position (as published). */
@@ -85,14 +85,7 @@ try {
     };
   });
 
-  const med = (xs: GenerationTiming[] | undefined, f: (t: GenerationTiming) => number) => median((xs ?? []).map(f));
-  const rows = TOKEN_COUNTS.map((n) => {
-    const t = ours.sweep.timings[`real/${n}`];
-    const seq = med(t, (x) => x.prefillTokens);
-    return { tokens: med(t, (x) => x.visualTokens), seq, prefillMs: med(t, (x) => x.prefillMs), ttftMs: med(t, (x) => x.ttftMs), flops: prefillFlops(DECODER, seq) };
-  });
-  const base = rows[0]!;
-  const enriched = rows.map((r) => ({ ...r, speedup: base.prefillMs / r.prefillMs, ttftSpeedup: base.ttftMs / r.ttftMs, ideal: base.flops / r.flops }));
+  const enriched = speedupRows(ours.sweep.timings, 'real', TOKEN_COUNTS, DECODER);
   const result = {
     date: new Date().toISOString(),
     loadAverage: [loadBefore, loadavg()[0]!],

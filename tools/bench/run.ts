@@ -17,9 +17,9 @@ import { generateModelPackage, type PackageSizes, TINY_SIZES } from '../fixtures
 import { machineInfo, machineLine } from '../browser/machine.ts';
 import type { Page } from '@playwright/test';
 import { openPage, repoRoot } from '../browser/session.ts';
-import type { BenchTarget, GenerationTiming, MemoryReading } from '../pages/bench.ts';
-import { kvCacheBytes, prefillFlops } from './flops.ts';
+import type { BenchTarget, MemoryReading } from '../pages/bench.ts';
 import { measurePlanner } from './plan.ts';
+import { medianOf, speedupRows } from './speedup.ts';
 import { gpuSentence, loadSentence, threadsLabel } from './report-facts.ts';
 import { realSection } from './real-section.ts';
 
@@ -111,15 +111,10 @@ async function measure(page: Page) {
   return { webgpu, load1, load2, encodes, sweep, threads, peer: { ...peer, rows: peer.rows.slice(1) }, memory };
 }
 
-const med = (xs: GenerationTiming[] | undefined, f: (t: GenerationTiming) => number): number => median((xs ?? []).map(f));
+const med = medianOf;
 const llm = BENCH_SIZES.llm;
-const rows = TOKEN_COUNTS.map((n) => {
-  const t = report.sweep.timings[`t2/${n}`];
-  const seq = med(t, (x) => x.prefillTokens);
-  return { tokens: med(t, (x) => x.visualTokens), seq, prefillMs: med(t, (x) => x.prefillMs), ttftMs: med(t, (x) => x.ttftMs), flops: prefillFlops(llm, seq), kvBytes: kvCacheBytes(llm, seq) };
-});
-const base = rows[0]!;
-const enriched = rows.map((r) => ({ ...r, speedup: base.prefillMs / r.prefillMs, ttftSpeedup: base.ttftMs / r.ttftMs, ideal: base.flops / r.flops }));
+const enriched = speedupRows(report.sweep.timings, 't2', TOKEN_COUNTS, llm);
+const base = enriched[0]!;
 const result = {
   date: new Date().toISOString(),
   loadAverage: [loadBefore, loadavg()[0]!],

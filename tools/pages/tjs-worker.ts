@@ -22,30 +22,33 @@ let model: Awaited<ReturnType<typeof LlavaForConditionalGeneration.from_pretrain
 let hubTokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>> | undefined;
 const NANOLLAVA_IMAGE_TOKENS = 729;
 
+/** ORT's wasm from our own package (transformers.js would use a CDN), with `numThreads` threads. */
+function useOwnOrt(numThreads: number): void {
+  const wasm = env.backends.onnx.wasm!;
+  wasm.wasmPaths = { wasm: ortWasmUrl, mjs: ortMjsUrl };
+  wasm.numThreads = numThreads;
+}
+
 async function handle(req: TjsRequest): Promise<TjsResponse> {
   if (req.kind === 'load') {
     const t0 = performance.now();
-    // Local files only, and ORT's wasm from our own package (transformers.js would use a CDN).
+    // Local files only.
     env.allowLocalModels = true;
     env.allowRemoteModels = false;
     env.localModelPath = req.root;
-    const wasm = env.backends.onnx.wasm!;
-    wasm.wasmPaths = { wasm: ortWasmUrl, mjs: ortMjsUrl };
-    wasm.numThreads = req.numThreads;
+    useOwnOrt(req.numThreads);
     processor = await AutoProcessor.from_pretrained(req.id);
     model = await LlavaForConditionalGeneration.from_pretrained(req.id, { dtype: 'fp32', device: 'wasm', subfolder: '' });
     return { kind: 'load', ms: performance.now() - t0 };
   }
   if (req.kind === 'load-hub') {
     const t0 = performance.now();
-    // By repo id from the Hub mirror, ORT's wasm from our own package.
+    // By repo id from the Hub mirror.
     env.allowLocalModels = false;
     env.allowRemoteModels = true;
     env.useBrowserCache = false;
     env.remoteHost = req.host;
-    const wasm = env.backends.onnx.wasm!;
-    wasm.wasmPaths = { wasm: ortWasmUrl, mjs: ortMjsUrl };
-    wasm.numThreads = req.numThreads;
+    useOwnOrt(req.numThreads);
     [hubTokenizer, processor] = await Promise.all([AutoTokenizer.from_pretrained(req.id), AutoProcessor.from_pretrained(req.id)]);
     // Its llava class, as for the published nanoLLaVA-1.5 (the dtype names its files).
     model = (await AutoModelForImageTextToText.from_pretrained(req.id, { dtype: req.dtype as never, device: 'wasm' })) as typeof model;
