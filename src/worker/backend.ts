@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 // Served from the package, never a CDN; production builds hang unless these paths are explicit.
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import { NoWebGPUError, SessionError } from '../errors.ts';
+import { NoWebGPUError, SessionError, WorkerCrashedError } from '../errors.ts';
 import type { Device, DevicePreference } from './protocol.ts';
 
 
@@ -88,7 +88,23 @@ export async function chooseDevice(preference: DevicePreference, numThreads?: nu
  */
 export async function watchDeviceLoss(onLost: (why: string) => void): Promise<void> {
   const device = (await ort.env.webgpu.device) as { lost?: Promise<{ reason?: string; message?: string }> } | undefined;
-  void device?.lost?.then((info) => onLost(`${info.reason ?? 'unknown'}: ${info.message ?? ''}`));
+  deviceLost = device?.lost?.then((info) => {
+    const why = `${info.reason ?? 'unknown'}: ${info.message ?? ''}`;
+    onLost(why);
+    return why;
+  });
+}
+
+/** Resolves with why, once the watched GPU device is lost. */
+let deviceLost: Promise<string> | undefined;
+
+/**
+ * Why the watched GPU device is lost, or undefined while it lives. A run on a destroyed device can
+ * fail before `device.lost` settles, so this waits for it briefly.
+ */
+async function lostDeviceReason(): Promise<string | undefined> {
+  if (!deviceLost) return undefined;
+  return Promise.race([deviceLost, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200))]);
 }
 
 /** Options for one session beyond its device. */
@@ -137,6 +153,9 @@ export async function runSession(
   try {
     return await session.run(feeds);
   } catch (err) {
+    // A lost device is the worker's end, not this session's fault: the call reports the crash.
+    const lost = await lostDeviceReason();
+    if (lost !== undefined) throw new WorkerCrashedError(`the WebGPU device was lost (${lost}); the next call restarts the worker on a new device`);
     const shapes = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t.dims.join('x')]));
     throw new SessionError(`the ${name} session failed: ${String(err)}; inputs were ${JSON.stringify(shapes)}`, { session: name, shapes });
   }

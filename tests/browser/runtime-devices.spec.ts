@@ -62,7 +62,7 @@ test('device choice is reported; auto passes over a software adapter; WebGPU and
   expect(r.autoDevice.device).toBe('wasm');
   expect(r.autoDevice.reason).toContain('(google swiftshader) is a software fallback');
   expect(r.autoDevice.reason).toContain("pass device: 'webgpu' to use it anyway");
-  expect(r.gpuDevice).toEqual({ device: 'webgpu', reason: "WebGPU adapter: google swiftshader (a software fallback adapter, requested with device: 'webgpu')" });
+  expect(r.gpuDevice).toEqual({ device: 'webgpu', reason: "WebGPU adapter: google swiftshader (without shader-f16) (a software fallback adapter, requested with device: 'webgpu')" });
   expect(r.wasmDevice).toBe('wasm');
   expect(r.maskCounts![0]).toBe(r.maskCounts![1]);
   expect(Math.min(...r.maskIoUs!)).toBeGreaterThan(0.9);
