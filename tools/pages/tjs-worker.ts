@@ -6,6 +6,7 @@
 import { AutoModelForImageTextToText, AutoProcessor, AutoTokenizer, env, LlavaForConditionalGeneration, RawImage } from '@huggingface/transformers';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import { NANOLLAVA_IMAGE_TOKENS } from '../fixtures/hub-layout.ts';
 
 /** Requests the bench page sends. */
 export type TjsRequest =
@@ -20,7 +21,6 @@ let processor: Awaited<ReturnType<typeof AutoProcessor.from_pretrained>> | undef
 let model: Awaited<ReturnType<typeof LlavaForConditionalGeneration.from_pretrained>> | undefined;
 /** Set for a published-layout repo: its prompt carries one `<image>` id per image feature. */
 let hubTokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>> | undefined;
-const NANOLLAVA_IMAGE_TOKENS = 729;
 
 /** ORT's wasm from our own package (transformers.js would use a CDN), with `numThreads` threads. */
 function useOwnOrt(numThreads: number): void {
