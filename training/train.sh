@@ -23,6 +23,9 @@ mkdir -p "$OUT"
 # SW_REUSE_VISION=1 rebuilds the encoder and segmenter checkpoints from the shipped package
 # (training/rebuild.py) instead of retraining them: their code and seeds are unchanged, so that is
 # what stage 1 produces, and it saves over an hour on 2 cores.
+# SW_REUSE_AMG=1 takes the AMG defaults from the shipped manifest instead of rerunning the search
+# (training/amg.py: deterministic, on its own seed range; ~50 min of one thread that the LLM stages
+# would otherwise share).
 if [ "${SW_QUICK:-0}" = 1 ]; then
   ENC=(--steps 20 --batch 8) SEG=(--steps 20) FEAT=(--scenes 256) LLM=(--steps 40) ABL=(--steps 20)
 else
@@ -61,8 +64,13 @@ for abl in "${ABLATIONS[@]}"; do
   $PY -m training.train llm --name "llm-$abl" "--$abl" "${ABL[@]}" --threads 1 > "$OUT/llm-$abl.log" 2>&1 &
   pids+=($!)
 done
-$PY -m training.amg --write "$OUT/amg.json" --threads 1 > "$OUT/amg.log" 2>&1 &
-pids+=($!)
+if [ "${SW_REUSE_AMG:-0}" = 1 ]; then
+  $PY -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["segmenter"]["amg"], open(sys.argv[2], "w"))' \
+    public/models/shapesworld/manifest.json "$OUT/amg.json"
+else
+  $PY -m training.amg --write "$OUT/amg.json" --threads 1 > "$OUT/amg.log" 2>&1 &
+  pids+=($!)
+fi
 for p in "${pids[@]}"; do wait "$p"; done
 
 stamp "export main"
