@@ -89,7 +89,37 @@ async function masks(source: sdk.HubLoadOptions, image: ImageData, amg: Partial<
   }
 }
 
-const helpers = { open, answer, close, plain, masks };
+/** One budget of a {@link budgets} run: the plan and what the worker actually fed the LLM. */
+export interface BudgetRun {
+  budget: number;
+  plan: { cls: number; grid: [number, number]; objects: number; total: number };
+  visualTokens: { cls: number; patch: number; object: number; total: number };
+  /** Greedy token ids, stop token excluded. */
+  tokenIds: number[];
+}
+
+/**
+ * Loads `source`, encodes `image` with one segmenter prompt per box (each mask is clipped to its
+ * box, so disjoint boxes give masks that survive IoU pruning) and answers `question` at each
+ * budget with the default three-kinds plan: approximate Mask-LLaVA on a published VLM.
+ */
+async function budgets(source: sdk.HubLoadOptions, image: ImageData, boxes: sdk.Box[], question: string, list: number[]) {
+  const vlm = await sdk.MaskLlava.load({ ...source, cacheName: null });
+  try {
+    const img = await vlm.encode(image, { boxes });
+    const runs: BudgetRun[] = [];
+    for (const budget of list) {
+      const plan = img.plan({ budget });
+      const usage = await vlm.generate(img, question, { plan, maxNewTokens: 3 }).usage;
+      runs.push({ budget, plan: { cls: plan.cls, grid: plan.grid, objects: plan.objects, total: plan.total }, visualTokens: usage.visualTokens, tokenIds: usage.tokenIds });
+    }
+    return { device: vlm.device, approximate: vlm.approximate, grid: vlm.manifest.encoder.grid, masks: img.masks.length, runs };
+  } finally {
+    await vlm.dispose();
+  }
+}
+
+const helpers = { open, answer, close, plain, masks, budgets };
 
 /** What a test sees on `window` in page.evaluate. */
 export type HubWindow = Window & { sdk: typeof sdk; helpers: typeof helpers; ready: boolean };
