@@ -26,6 +26,8 @@ export interface ToolOptions {
   report: string;
   /** Leave the shipped ablation models out (`npm run eval` only). */
   skipAblations: boolean;
+  /** Leave the training-free reducers out of the main model's variants (`npm run eval` only). */
+  skipReducers: boolean;
 }
 
 /** A model swept with the given policies, each variant named after its policy. */
@@ -61,6 +63,7 @@ export function parseToolOptions(argv: string[], defaultBudgets: string): ToolOp
       out: { type: 'string' },
       report: { type: 'string', default: 'docs/RESULTS.md' },
       'skip-ablations': { type: 'boolean', default: false },
+      'skip-reducers': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, v: string | undefined): number | undefined => {
@@ -83,5 +86,6 @@ export function parseToolOptions(argv: string[], defaultBudgets: string): ToolOp
     out: values.out,
     report: values.report,
     skipAblations: values['skip-ablations'],
+    skipReducers: values['skip-reducers'],
   };
 }

@@ -4,7 +4,8 @@
  * 95% Wilson intervals, at budgets full, 57, 29, 15 and 4 (the paper's cut ratios) for the shipped
  * model with three kinds of token and with patch tokens only, and for every ablation model present
  * (unless --skip-ablations); mask quality of automatic mask generation against the ground-truth
- * instances; the issue's targets and what the numbers say about the paper's questions. Writes the
+ * instances; the training-free reducers (issue 16) on the same model at the same budgets (unless
+ * --skip-reducers); the issue's targets and what the numbers say about the paper's questions. Writes the
  * report (docs/RESULTS.md by default; the raw result to bench-out/eval.json) and prints it.
  */
 import { existsSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 import { ABLATION_MODELS, PAPER_BUDGETS } from '../../demo/catalog.ts';
 import type { ExperimentModel, ExperimentResult } from '../../src/eval/experiment.ts';
 import { accuracy, type SweepRow, sweepTable, type Tally, wilsonInterval } from '../../src/eval/summary.ts';
+import { POLICY_LABELS } from '../../src/tokens/plan.ts';
+import { REDUCERS } from '../../src/tokens/reduce/index.ts';
 import { machineInfo, machineLine } from '../browser/machine.ts';
 import { repoRoot } from '../browser/session.ts';
 import { runHeadless } from './drive.ts';
@@ -20,7 +23,9 @@ import { modelWithPolicies, parseToolOptions } from './options.ts';
 
 const argv = process.argv.slice(2);
 const opts = parseToolOptions(argv, PAPER_BUDGETS);
-const models: ExperimentModel[] = [modelWithPolicies(opts.model, ['balanced', 'patch-only'])];
+const reducers = opts.skipReducers ? [] : REDUCERS;
+const models: ExperimentModel[] = [modelWithPolicies(opts.model, ['balanced', 'patch-only', ...reducers])];
+const reducerLabels = new Set<string>(reducers.map((r) => POLICY_LABELS[r]));
 const present = opts.skipAblations ? [] : ABLATION_MODELS.filter((a) => existsSync(join(repoRoot, 'public', a.manifest)));
 for (const a of present) models.push({ url: `/${a.manifest}`, variants: [{ name: a.label, policy: a.policy }] });
 
@@ -121,6 +126,53 @@ function findings(result: ExperimentResult, budgets: ReadonlyArray<number | 'ful
   ];
 }
 
+/**
+ * The training-free reducers (docs/composition.md) against the model's own token kinds, all
+ * questions, one row per policy: each reducer keeps exactly `budget` patch-derived tokens (every
+ * patch at 'full'); none has a parameter tuned on any data (seed 0 for the seeded ones).
+ */
+function reducerSection(result: ExperimentResult, budgets: ReadonlyArray<number | 'full'>): string[] {
+  if (reducers.length === 0) return [];
+  const variants = ['three kinds', 'patch only', ...reducers.map((r) => POLICY_LABELS[r])];
+  const cell = (variant: string, b: number | 'full'): string => {
+    const r = row(result.rows, variant, b);
+    return r ? `${withInterval(r.all)}, ${r.tokens.toFixed(1)} tok` : 'n/a';
+  };
+  const cut = budgets.filter((b): b is number => b !== 'full');
+  const best = cut.map((b) => {
+    const ranked = reducers
+      .map((r) => ({ label: POLICY_LABELS[r], t: row(result.rows, POLICY_LABELS[r], b)?.all }))
+      .filter((x): x is { label: string; t: Tally } => x.t !== undefined && x.t.total > 0)
+      .sort((x, y) => accuracy(y.t) - accuracy(x.t));
+    const top = ranked[0];
+    if (!top) return `${b}: n/a`;
+    const three = row(result.rows, 'three kinds', b)?.all;
+    const patch = row(result.rows, 'patch only', b)?.all;
+    const overlaps = (a: Tally | undefined): string => {
+      if (!a || a.total === 0) return '';
+      const [lo1, hi1] = wilsonInterval(top.t);
+      const [lo2, hi2] = wilsonInterval(a);
+      return lo1 <= hi2 && lo2 <= hi1 ? ', intervals overlap' : ', intervals disjoint';
+    };
+    return `${b}: ${top.label} (${diff(top.t, three)} vs three kinds${overlaps(three)}; ${diff(top.t, patch)} vs pooled patches${overlaps(patch)})`;
+  });
+  return [
+    '## Training-free reducers (issue 16)',
+    '',
+    'The same model and images, every question at every budget, all questions: % (95% Wilson interval),',
+    "mean visual tokens. A reducer spends the whole budget on tokens made from the patch features",
+    '(no CLS, no object tokens; docs/composition.md names each source paper); none has a parameter',
+    'tuned on any data, and the seeded ones (k-means, random) use seed 0.',
+    '',
+    `| policy | ${budgets.join(' | ')} |`,
+    `|---|${budgets.map(() => '---').join('|')}|`,
+    ...variants.map((v) => `| ${v} | ${budgets.map((b) => cell(v, b)).join(' | ')} |`),
+    '',
+    `Best reducer per budget, in points against this model's own plans: ${best.join('; ')}.`,
+    '',
+  ];
+}
+
 function renderReport(result: ExperimentResult, browser: string, seconds: number): string {
   const command = ['npm run eval', ...(argv.length ? ['--', ...argv] : [])].join(' ');
   const fullMin = (seconds / 60) * (result.setImages / result.images);
@@ -148,8 +200,9 @@ function renderReport(result: ExperimentResult, browser: string, seconds: number
     'divided by that (the paper cuts 576 to 57, ~10x, and to 15, ~38x). Accuracies are % with their',
     '95% Wilson interval in brackets. Latencies are medians per answer.',
     '',
-    sweepTable(result.rows, { intervals: true, cutRatio: true }),
+    sweepTable(result.rows.filter((r) => !reducerLabels.has(r.variant)), { intervals: true, cutRatio: true }),
     '',
+    ...reducerSection(result, opts.budgets),
     '## Mask quality of automatic mask generation',
     '',
     'Mean over ground-truth objects of the best IoU any proposal reaches with the object (64x64 masks).',
