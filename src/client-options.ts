@@ -1,6 +1,6 @@
 /** The options and results of the {@link MaskLlava} facade's calls. */
-import type { FileProgressEvent } from './models/fetch.ts';
-import type { HubModelSource } from './models/hub.ts';
+import type { FileProgressEvent } from './models/progress.ts';
+import type { HubModelSource } from './models/hub-location.ts';
 import type { TokenPlan } from './tokens/plan.ts';
 import type { AmgSettings, Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
 

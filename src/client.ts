@@ -5,15 +5,15 @@
  */
 import * as Comlink from 'comlink';
 import { Channel } from './channel.ts';
-import { DisposedError, InvalidArgumentError, ReleasedError, WorkerCrashedError } from './errors.ts';
+import { DisposedError, InvalidArgumentError, ReleasedError, WorkerCrashedError, abortReason } from './errors.ts';
 import { type DecodeOptions, type ImageInput, type RGBAImage, decodeImage } from './image/decode.ts';
 import type { EncodeOptions, GenerateOptions, Generation, HubLoadOptions, LoadOptions } from './client-options.ts';
 import { EncodedImage } from './encoded-image.ts';
-import type { FileProgressEvent } from './models/fetch.ts';
-import { checkRepoId, hubLocation } from './models/hub.ts';
+import { checkRepoId, hubLocation } from './models/hub-location.ts';
 import { approximateReason } from './models/approximate.ts';
 import type { ModelManifest } from './models/manifest.ts';
-import { WorkerHost, abortReason } from './worker/host.ts';
+import type { FileProgressEvent } from './models/progress.ts';
+import { WorkerHost } from './worker/host.ts';
 import { checkInteger, describeValue } from './validate.ts';
 import { checkSampling } from './worker/sampling.ts';
 import type { Device, DevicePreference, EncodeRequest, GenerateRequest, LoadResult, ModelSource } from './worker/protocol.ts';

@@ -167,3 +167,8 @@ export function deserializeError(data: SerializedError): Error {
   err.name = data.name;
   return err;
 }
+
+/** The signal's reason as an Error: a DOMException named AbortError unless the caller gave one. */
+export function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('the operation was aborted', 'AbortError');
+}

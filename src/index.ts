@@ -26,7 +26,7 @@ export {
   type ResampleMode,
   type HubSourceInfo,
 } from './models/manifest.ts';
-export { DEFAULT_HUB_HOST, type HubModelSource } from './models/hub.ts';
+export { DEFAULT_HUB_HOST, type HubModelSource } from './models/hub-location.ts';
 export { DTYPE_SUFFIX, defaultDtypes, type Dtype, type DtypeOption, type HubComponent, type ComponentDtypes, type DeviceCaps } from './models/dtype.ts';
 
 // Pure helpers: masks (bit-packed, IoU, pruning, coverage on the patch grid).
@@ -70,7 +70,8 @@ export { MaskLlava } from './client.ts';
 export { EncodedImage, type EncodeTimings } from './encoded-image.ts';
 export type { LoadOptions, HubLoadOptions, LoadProgressEvent, EncodeOptions, GenerateOptions, Generation } from './client-options.ts';
 export type { AmgSettings, Box, Device, DevicePreference, GenerateUsage } from './worker/protocol.ts';
-export { MODEL_CACHE_NAME, type FileProgressEvent, type FileSource } from './models/fetch.ts';
+export { MODEL_CACHE_NAME } from './models/fetch.ts';
+export type { FileProgressEvent, FileSource } from './models/progress.ts';
 
 // Experiments: token-budget sweeps over an evaluation set (the experiment page, `npm run eval`).
 export {

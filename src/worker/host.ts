@@ -6,7 +6,7 @@
  * life and the host queues for the same lock, which is granted only once the worker is gone.
  */
 import * as Comlink from 'comlink';
-import { WorkerCrashedError } from '../errors.ts';
+import { WorkerCrashedError, abortReason } from '../errors.ts';
 import { type WorkerApi, installErrorTransfer } from './protocol.ts';
 
 /** A running inference worker. */
@@ -89,9 +89,4 @@ export class WorkerHost {
     this.#crash = new WorkerCrashedError(`${message}; the next call restarts it and reloads the model from the Cache API`);
     this.terminate(this.#crash);
   }
-}
-
-/** The signal's reason as an Error: a DOMException named AbortError unless the caller gave one. */
-export function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DOMException('the operation was aborted', 'AbortError');
 }

@@ -5,11 +5,12 @@
  * up front; sessions are created one at a time in pipeline order, each file dropped once its
  * session exists (src/worker/sessions.ts).
  */
-import { type FetchFilesOptions, type FileSource, ModelDownloader, openModelCache } from '../models/fetch.ts';
+import { type FetchFilesOptions, ModelDownloader, openModelCache } from '../models/fetch.ts';
 import { loadFiles, tokenizerFiles } from '../models/files.ts';
 import { resolveHubModel } from '../models/hub.ts';
 import { fetchManifest, manifestUrl } from '../models/load-manifest.ts';
 import type { ModelManifest } from '../models/manifest.ts';
+import type { FileSource } from '../models/progress.ts';
 import { type DeviceChoice, chooseDevice, type ort, watchDeviceLoss } from './backend.ts';
 import { LanguageModel } from './llm.ts';
 import { PromptBuilder } from './prompt.ts';

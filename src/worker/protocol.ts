@@ -6,9 +6,9 @@
 import * as Comlink from 'comlink';
 import { type SerializedError, deserializeError, serializeError } from '../errors.ts';
 import type { BitMask } from '../masks/bitmask.ts';
-import type { FileProgressEvent, FileSource } from '../models/fetch.ts';
+import type { FileProgressEvent, FileSource } from '../models/progress.ts';
 import type { RGBAImage } from '../image/decode.ts';
-import type { HubModelSource } from '../models/hub.ts';
+import type { HubModelSource } from '../models/hub-location.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import type { TokenPlan } from '../tokens/plan.ts';
 import type { TokenNorms } from '../tokens/token-norms.ts';

@@ -1,6 +1,8 @@
 import { expect, test } from 'vitest';
 import { ManifestError } from '../../../src/errors.ts';
-import { type VlmRepoJson, deriveHubManifest, encoderPreprocess, externalDataChunks, planHubFiles, segmenterPreprocess } from '../../../src/models/derive.ts';
+import { type VlmRepoJson, deriveHubManifest } from '../../../src/models/derive.ts';
+import { externalDataChunks, planHubFiles } from '../../../src/models/hub-files.ts';
+import { encoderPreprocess, segmenterPreprocess } from '../../../src/models/hub-preprocess.ts';
 import { defaultDtypes } from '../../../src/models/dtype.ts';
 import { approximateReason } from '../../../src/models/approximate.ts';
 import {

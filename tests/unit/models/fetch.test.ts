@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ModelFileMissingError } from '../../../src/errors.ts';
-import { type FileProgressEvent, fetchModelFiles } from '../../../src/models/fetch.ts';
+import { fetchModelFiles } from '../../../src/models/fetch.ts';
 import type { ManifestFile } from '../../../src/models/manifest.ts';
+import type { FileProgressEvent } from '../../../src/models/progress.ts';
 import { sha256Hex } from '../../../src/models/verify.ts';
 
 // A real HTTP server with the faults a user's network produces: a missing file, a slow one, and a

@@ -3,7 +3,9 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { InvalidArgumentError, ModelFileMissingError } from '../../../src/errors.ts';
-import { checkRepoId, fileInfoFromHeaders, hubFileUrl, hubLocation, probeFile, resolveHubModel } from '../../../src/models/hub.ts';
+import { checkRepoId, hubFileUrl, hubLocation } from '../../../src/models/hub-location.ts';
+import { fileInfoFromHeaders, probeFile } from '../../../src/models/hub-requests.ts';
+import { resolveHubModel } from '../../../src/models/hub.ts';
 import {
   nanoLlavaConfig,
   nanoLlavaGeneration,
