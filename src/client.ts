@@ -6,31 +6,17 @@
 import * as Comlink from 'comlink';
 import { Channel } from './channel.ts';
 import { DisposedError, InvalidArgumentError, ReleasedError, WorkerCrashedError, abortReason } from './errors.ts';
-import { type DecodeOptions, type ImageInput, type RGBAImage, decodeImage } from './image/decode.ts';
+import type { ImageInput } from './image/decode.ts';
 import type { EncodeOptions, GenerateOptions, Generation, HubLoadOptions, LoadOptions } from './client-options.ts';
 import { EncodedImage } from './encoded-image.ts';
-import { checkRepoId, hubLocation } from './models/hub-location.ts';
+import { encodeRequest } from './encode-request.ts';
+import { generateRequest } from './generate-request.ts';
+import { resolveLoadArguments } from './load-arguments.ts';
 import { approximateReason } from './models/approximate.ts';
 import type { ModelManifest } from './models/manifest.ts';
 import type { FileProgressEvent } from './models/progress.ts';
 import { WorkerHost } from './worker/host.ts';
-import { checkInteger, describeValue } from './validate.ts';
-import { checkSampling } from './worker/sampling.ts';
-import type { Device, DevicePreference, EncodeRequest, GenerateRequest, LoadResult, ModelSource } from './worker/protocol.ts';
-
-const DEFAULT_MAX_NEW_TOKENS = 128;
-const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
-
-/** Rejects option values that would otherwise be ignored silently (an unknown device ran WASM). */
-function checkLoadOptions({ device, numThreads, cacheName }: LoadOptions): void {
-  if (device !== undefined && !DEVICES.includes(device)) {
-    throw new InvalidArgumentError(`device must be one of ${DEVICES.map((d) => `'${d}'`).join(', ')}, got ${JSON.stringify(device)}`, { device });
-  }
-  if (numThreads !== undefined) checkInteger('numThreads', numThreads, 1);
-  if (cacheName !== undefined && cacheName !== null && (typeof cacheName !== 'string' || !cacheName)) {
-    throw new InvalidArgumentError(`cacheName must be a non-empty string, or null to turn caching off, got ${describeValue(cacheName)}`, { cacheName });
-  }
-}
+import type { Device, GenerateRequest, LoadResult, ModelSource } from './worker/protocol.ts';
 
 let nextImageId = 1;
 let nextCallId = 1;
@@ -94,24 +80,9 @@ export class MaskLlava {
    *   `dtype` picks the weight files (defaults per device, see `vlm.manifest.source.dtypes`).
    */
   static async load(source: string | HubLoadOptions, options: LoadOptions = {}): Promise<MaskLlava> {
-    let model: ModelSource;
-    if (typeof source === 'string') {
-      if (!source) throw new InvalidArgumentError('modelUrl must be the URL of a model folder, e.g. "/models/shapesworld/"');
-      model = { kind: 'manifest', url: new URL(source, location.href).href };
-    } else if (typeof source === 'object' && source !== null) {
-      const { vlm, segmenter, dtype, revision, host, pathTemplate } = source;
-      checkRepoId(vlm, 'vlm');
-      checkRepoId(segmenter, 'segmenter');
-      // Resolved here: a relative host means the page's location, which the worker does not have.
-      const loc = hubLocation({ host, pathTemplate, revision }, location.href);
-      model = { kind: 'hub', vlm, segmenter, dtype, revision: loc.revision, host: loc.host, pathTemplate: loc.pathTemplate };
-      options = source;
-    } else {
-      throw new InvalidArgumentError('pass a model URL, or { vlm, segmenter } repo ids of published models');
-    }
-    checkLoadOptions(options);
-    const { host, result } = await MaskLlava.#start(model, options);
-    return new MaskLlava(model, options, host, result);
+    const { model, options: resolved } = resolveLoadArguments(source, options, location.href);
+    const { host, result } = await MaskLlava.#start(model, resolved);
+    return new MaskLlava(model, resolved, host, result);
   }
 
   static async #start(source: ModelSource, options: LoadOptions): Promise<{ host: WorkerHost; result: LoadResult }> {
@@ -155,30 +126,15 @@ export class MaskLlava {
    */
   async encode(image: ImageInput, options: EncodeOptions = {}): Promise<EncodedImage> {
     const host = await this.#ready();
-    const { signal } = options;
-    if (options.segment === false && options.boxes) {
-      throw new InvalidArgumentError('boxes need the segmenter; pass segment: true (the default) or leave boxes out');
-    }
     const t0 = performance.now();
-    const decodeOpts: DecodeOptions = { maxSide: options.maxSide ?? 2048 };
-    if (signal) decodeOpts.signal = signal;
-    const rgba = await decodeImage(image, decodeOpts);
-    // Pixels the caller passed in (ImageData, RGBA) come back as is: copy them, since they are transferred.
-    const data = rgba.data === (image as Partial<RGBAImage>).data ? rgba.data.slice() : rgba.data;
+    const request = await encodeRequest(nextImageId++, image, options);
     const decodeMs = performance.now() - t0;
-    const imageId = nextImageId++;
+    const { imageId, image: rgba } = request;
     const callId = nextCallId++;
     const epoch = this.#epoch;
-    const request: EncodeRequest = {
-      imageId,
-      image: { width: rgba.width, height: rgba.height, data },
-      boxes: options.boxes,
-      amg: options.amg,
-      segment: options.segment ?? true,
-    };
     const result = await host.call(
-      (remote) => remote.encode(callId, Comlink.transfer(request, [data.buffer])),
-      signal,
+      (remote) => remote.encode(callId, Comlink.transfer(request, [rgba.data.buffer])),
+      options.signal,
       () => void host.remote.abort(callId),
     );
     this.#imageEpochs.set(imageId, epoch);
@@ -264,19 +220,7 @@ export class MaskLlava {
     if (this.#imageEpochs.get(image.id) !== this.#epoch) {
       throw new WorkerCrashedError('this image was encoded by a worker that crashed since; encode it again', { imageId: image.id });
     }
-    if (typeof prompt !== 'string' || !prompt.trim()) throw new InvalidArgumentError('prompt must be a non-empty string; pass the question text');
-    const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
-      throw new InvalidArgumentError(`maxNewTokens must be an integer >= 1, got ${String(maxNewTokens)}`, { maxNewTokens });
-    }
-    // A model trained on patch tokens only (a published VLM, the patch-only ablation) defaults to them.
-    const { defaultBudget, kinds } = this.manifest.tokens;
-    const plan = options.plan ?? image.plan({ budget: defaultBudget, policy: kinds.includes('object') ? 'balanced' : 'patch-only' });
-    const temperature = options.temperature ?? 0;
-    const topP = options.topP ?? 1;
-    checkSampling({ temperature, topP });
-    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-    return { host, req: { imageId: image.id, prompt, plan, maxNewTokens, temperature, topP, seed } };
+    return { host, req: generateRequest(image, prompt, options, this.manifest.tokens) };
   }
 
   /** The live worker: after a crash, a new one with the model reloaded (from the Cache API). */
