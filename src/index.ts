@@ -76,19 +76,17 @@ export type { FileProgressEvent, FileSource } from './models/progress.ts';
 // Experiments: token-budget sweeps over an evaluation set (the experiment page, `npm run eval`).
 export {
   runSweep,
-  parseBudgets,
-  isCorrect,
-  resolveBudget,
   type SweepOptions,
   type SweepVariant,
   type SweepItem,
   type SweepQuestion,
-  type SweepBudget,
   type SweepProgress,
   type SweepRecord,
   type SweepResult,
   type MaskQuality,
 } from './eval/sweep.ts';
+export { parseBudgets, resolveBudget, type SweepBudget } from './eval/budget.ts';
+export { isCorrect } from './eval/answer.ts';
 export { runExperiment, type ExperimentConfig, type ExperimentModel, type ExperimentProgress, type ExperimentResult } from './eval/experiment.ts';
 export { loadEvalSet } from './eval/dataset.ts';
 export { parseShard, shardItems, mergeExperiments, type Shard } from './eval/shard.ts';

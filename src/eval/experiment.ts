@@ -9,7 +9,8 @@ import type { DevicePreference } from '../worker/protocol.ts';
 import { loadEvalSet } from './dataset.ts';
 import { type Shard, shardItems } from './shard.ts';
 import { type SweepRow, summariseSweep } from './summary.ts';
-import { type SweepBudget, type SweepProgress, type SweepResult, type SweepVariant, runSweep } from './sweep.ts';
+import type { SweepBudget } from './budget.ts';
+import { type SweepProgress, type SweepResult, type SweepVariant, runSweep } from './sweep.ts';
 
 /** A model of the experiment and the token policies to sweep it with. */
 export interface ExperimentModel {

@@ -1,6 +1,7 @@
 /** Summaries and exports of a sweep: accuracy by question type per variant and budget, CSV, tables. */
 import type { PlanPolicy } from '../tokens/plan.ts';
-import type { SweepBudget, SweepRecord } from './sweep.ts';
+import type { SweepBudget } from './budget.ts';
+import type { SweepRecord } from './sweep.ts';
 
 /** Correct answers out of asked. */
 export interface Tally {

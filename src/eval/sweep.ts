@@ -6,13 +6,14 @@
  * aborting the signal stops the sweep within one answer and returns what was measured so far,
  * flagged `stopped`.
  */
-import { InvalidArgumentError } from '../errors.ts';
 import type { MaskLlava } from '../client.ts';
 import type { EncodedImage } from '../encoded-image.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import type { ImageInput } from '../image/decode.ts';
 import type { BitMask } from '../masks/bitmask.ts';
 import type { PlanPolicy } from '../tokens/plan.ts';
-import { isReducer } from '../tokens/reduce/index.ts';
+import { isCorrect, timedAnswer } from './answer.ts';
+import { type SweepBudget, checkBudgets, resolveBudget } from './budget.ts';
 import { meanBestIoU } from './mask-quality.ts';
 
 /** One model configuration of the sweep: a model and how its budgets are split. */
@@ -43,9 +44,6 @@ export interface SweepItem {
   /** Ground-truth instance masks, for the mask-quality figure. */
   instances?: readonly BitMask[];
 }
-
-/** A budget: a token count, or 'full' (every patch token, plus CLS and every mask for three kinds). */
-export type SweepBudget = number | 'full';
 
 /** Options of {@link runSweep}. */
 export interface SweepOptions {
@@ -116,38 +114,6 @@ export interface SweepResult {
   encodeMs: Record<string, number>;
   /** True when the signal stopped the sweep before the end. */
   stopped: boolean;
-}
-
-/** Compares an answer with the expected one after trimming and lower-casing, nothing more. */
-export function isCorrect(answer: string, expected: string): boolean {
-  return answer.trim().toLowerCase() === expected.trim().toLowerCase();
-}
-
-/** The planner budget for `budget` on an image with `masks` proposals. */
-export function resolveBudget(budget: SweepBudget, policy: PlanPolicy, grid: readonly [number, number], masks: number): number {
-  if (budget !== 'full') return budget;
-  const patches = grid[0] * grid[1];
-  // 'full' for three kinds: CLS + the whole grid + every mask; balanced planning then keeps them all.
-  return policy === 'patch-only' || isReducer(policy) ? patches : 1 + patches + masks;
-}
-
-/** Parses a budget list such as "full,57,15" (the CLI's and the experiment page's format). */
-export function parseBudgets(text: string): SweepBudget[] {
-  const budgets = text
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((t): SweepBudget => (t.toLowerCase() === 'full' ? 'full' : Number(t)));
-  if (budgets.length === 0) throw new InvalidArgumentError(`no budgets in ${JSON.stringify(text)}; pass e.g. "full,57,42,29,15"`);
-  checkBudgets(budgets);
-  return budgets;
-}
-
-function checkBudgets(budgets: readonly SweepBudget[]): void {
-  for (const b of budgets) {
-    if (b !== 'full' && !(Number.isInteger(b) && b >= 1)) {
-      throw new InvalidArgumentError(`budget ${String(b)} is not 'full' or an integer >= 1; pass e.g. 57`, { budget: b });
-    }
-  }
 }
 
 function checkOptions(opts: SweepOptions): void {
@@ -232,16 +198,7 @@ async function ask(
   signal: AbortSignal | undefined,
 ): Promise<SweepRecord> {
   const plan = image.plan({ budget: resolveBudget(budget, variant.policy, image.grid, image.masks.length), policy: variant.policy });
-  const start = performance.now();
-  let ttftMs = -1;
-  let answer = '';
-  const generation = variant.model.generate(image, q.question, { plan, maxNewTokens, signal });
-  for await (const chunk of generation) {
-    if (ttftMs < 0) ttftMs = performance.now() - start;
-    answer += chunk;
-  }
-  const totalMs = performance.now() - start;
-  const usage = await generation.usage;
+  const { answer, usage, ttftMs, totalMs } = await timedAnswer(variant.model, image, q.question, { plan, maxNewTokens, signal });
   return {
     variant: variant.name,
     policy: variant.policy,
@@ -255,8 +212,7 @@ async function ask(
     tokens: usage.visualTokens,
     prefillTokens: usage.prefillTokens,
     prefillMs: usage.timings.prefillMs,
-    // An answer that is a stop token at once streams nothing: its first token came at the end.
-    ttftMs: ttftMs < 0 ? totalMs : ttftMs,
+    ttftMs,
     totalMs,
   };
 }

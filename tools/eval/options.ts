@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../../src/errors.ts';
 import { MAIN_MODEL, SHAPESWORLD_EVAL } from '../../demo/catalog.ts';
 import type { ExperimentModel } from '../../src/eval/experiment.ts';
 import { type Shard, parseShard } from '../../src/eval/shard.ts';
-import { parseBudgets, type SweepBudget } from '../../src/eval/sweep.ts';
+import { parseBudgets, type SweepBudget } from '../../src/eval/budget.ts';
 import { type PlanPolicy, POLICY_LABELS, SWEEP_POLICIES } from '../../src/tokens/plan.ts';
 import type { DevicePreference } from '../../src/worker/protocol.ts';
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { median, summariseSweep, sweepCsv, sweepTable, wilsonInterval } from '../../../src/eval/summary.ts';
 import { InvalidArgumentError } from '../../../src/errors.ts';
-import { isCorrect, parseBudgets, resolveBudget, type SweepRecord } from '../../../src/eval/sweep.ts';
+import { isCorrect } from '../../../src/eval/answer.ts';
+import { parseBudgets, resolveBudget } from '../../../src/eval/budget.ts';
+import type { SweepRecord } from '../../../src/eval/sweep.ts';
 
 function record(over: Partial<SweepRecord>): SweepRecord {
   return {
