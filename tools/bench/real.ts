@@ -26,7 +26,7 @@ import { openPage, repoRoot } from '../browser/session.ts';
 import { BENCH_NANOLLAVA_REPO, BENCH_SLIMSAM_REPO } from '../fixtures/hub-layout.ts';
 import type { BenchTarget } from '../pages/bench.ts';
 import { speedupRows } from './speedup.ts';
-import { REAL_SECTION_END, REAL_SECTION_START, realSection } from './real-section.ts';
+import { REAL_SECTION, withSection } from './sections.ts';
 
 /** The decoder of the generated model: Qwen1.5-0.5B's dimensions, 32768-token vocabulary, logits at every position (as published). */
 const DECODER = { hiddenSize: 1024, layers: 24, heads: 16, kvHeads: 16, headDim: 64, intermediateSize: 2816, vocabSize: 32768, ropeTheta: 1_000_000, logitsToKeepInput: false };
@@ -103,9 +103,7 @@ try {
   const section = render(result);
   const docPath = join(repoRoot, 'docs/BENCHMARKS.md');
   const doc = existsSync(docPath) ? await readFile(docPath, 'utf8') : '# Benchmarks\n';
-  const old = realSection(doc);
-  const block = `${REAL_SECTION_START}\n${section}\n${REAL_SECTION_END}`;
-  await writeFile(docPath, old ? doc.replace(old, block) : `${doc.trimEnd()}\n\n${block}\n`);
+  await writeFile(docPath, withSection(doc, REAL_SECTION, section));
   console.log(section);
 } finally {
   mirror.close();

@@ -21,7 +21,7 @@ import type { BenchTarget, MemoryReading } from '../pages/bench.ts';
 import { measurePlanner } from './plan.ts';
 import { medianOf, speedupRows } from './speedup.ts';
 import { gpuSentence, loadSentence, threadsLabel } from './report-facts.ts';
-import { realSection } from './real-section.ts';
+import { KEPT_SECTIONS, markedSection } from './sections.ts';
 
 /** Large enough that the LLM prefill dominates a one-token answer, small enough for 2 cores. */
 const BENCH_SIZES: PackageSizes = {
@@ -132,9 +132,10 @@ await mkdir(out, { recursive: true });
 await writeFile(join(out, 'bench.json'), JSON.stringify(result, null, 1));
 await writeFile(join(repoRoot, 'docs/benchmarks.svg'), chart());
 const docPath = join(repoRoot, 'docs/BENCHMARKS.md');
-const kept = existsSync(docPath) ? realSection(await readFile(docPath, 'utf8')) : '';
+const oldDoc = existsSync(docPath) ? await readFile(docPath, 'utf8') : '';
+const kept = KEPT_SECTIONS.map((s) => markedSection(oldDoc, s)).filter((s) => s !== '');
 const markdown = render();
-await writeFile(docPath, kept ? `${markdown}\n${kept}\n` : markdown);
+await writeFile(docPath, kept.length > 0 ? `${markdown}\n${kept.join('\n\n')}\n` : markdown);
 console.log(markdown);
 
 function chart(): string {

@@ -5,7 +5,7 @@
  */
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
-import { type Browser, chromium, type Page } from '@playwright/test';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { chromiumArgs, chromiumPath } from './chromium.ts';
 
@@ -26,6 +26,10 @@ export interface OpenPageOptions {
   args?: string[];
   /** Print the page's console errors and warnings to stderr. @defaultValue true */
   forwardConsole?: boolean;
+  /** Viewport, device scale factor, mobile emulation and the like for the page's context. */
+  context?: BrowserContextOptions;
+  /** Runs on the blank page before navigation: init scripts, CDP emulation, tracing. */
+  beforeGoto?: (page: Page) => Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -53,13 +57,14 @@ export async function openPage(path: string, opts: OpenPageOptions = {}): Promis
     server = await createServer({ root: repoRoot, logLevel: 'warn', server: { port, strictPort: true, open: false } });
     await server.listen();
     browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...(opts.args ?? [])] });
-    const page = await browser.newPage();
+    const page = await browser.newPage(opts.context);
     if (opts.forwardConsole ?? true) {
       page.on('console', (msg) => {
         if (msg.type() === 'error' || msg.type() === 'warning') console.error(`[page ${msg.type()}] ${msg.text()}`);
       });
       page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
     }
+    await opts.beforeGoto?.(page);
     await page.goto(`http://localhost:${port}${path}`);
     return { page, browserVersion: browser.version(), close };
   } catch (err) {

@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:main-thread`: the demo's main thread on a phone-class CPU. Opens the demo page
+ * (embedded ShapesWorld model, first sample) in headless Chromium at a 412x915 viewport, device
+ * pixel ratio 2.6, mobile emulation, with the page's CPU throttled 4x over the DevTools protocol
+ * (workers are not throttled, as on a phone the model runs beside the page). From a trace of the
+ * renderer's main thread it reports the task that takes the first encoded image, the longest task
+ * until the page settles, and the main-thread time of each budget-slider step while the mouse
+ * drags the slider across its range. Writes bench-out/bench-main-thread.json and the "Main
+ * thread, phone-class" section of docs/BENCHMARKS.md (between its markers); `-- --keep-trace`
+ * also keeps the trace (bench-out/main-thread-trace.json, for DevTools' Performance panel).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from '@playwright/test';
+import { median } from '../../src/eval/summary.ts';
+import { machineInfo } from '../browser/machine.ts';
+import { openPage, repoRoot } from '../browser/session.ts';
+import { busyTime, eventDispatches, longestTask, markerTimes, quantile, stepCosts, taskAt, threadOfMarker, topLevelTasks, type TraceEvent } from './main-thread-trace.ts';
+import { mainThreadSection, type MainThreadResult } from './main-thread-section.ts';
+import { MAIN_THREAD_SECTION, withSection } from './sections.ts';
+
+const EMULATION = { width: 412, height: 915, deviceScaleFactor: 2.6, cpuThrottling: 4 };
+/** Wall time between mouse moves: room for the slowest step, so steps do not overlap. */
+const MOVE_GAP_MS = 150;
+/** Quiet time after the first plan is drawn before the drag starts. */
+const SETTLE_MS = 4000;
+const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel'];
+const FIRST_PLAN = 'mlw:first-plan';
+const STEPS = 'mlw:steps';
+const DONE = 'mlw:done';
+
+/** Before any page script: a long-task observer, and a trace marker in the task that draws the first plan. */
+function instrument(marker: string): void {
+  const w = window as unknown as { longTasks: number[] };
+  w.longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.longTasks.push(e.duration);
+  }).observe({ type: 'longtask', buffered: true });
+  const seen = new MutationObserver(() => {
+    if (!/CLS \+/.test(document.getElementById('breakdown')?.textContent ?? '')) return;
+    console.timeStamp(marker); // a microtask of the task that drew the plan: it lands inside it
+    seen.disconnect();
+  });
+  seen.observe(document, { subtree: true, childList: true, characterData: true });
+}
+
+async function throttle(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: EMULATION.cpuThrottling });
+}
+
+/** Drags the budget slider's thumb from its left end to its right end, one CSS pixel a move. */
+async function dragBudget(page: Page): Promise<number> {
+  const box = await page.locator('#budget').boundingBox();
+  if (!box) throw new Error('the budget slider is not on screen');
+  const y = box.y + box.height / 2;
+  const value = await page.locator('#budget').evaluate((el: HTMLInputElement) => (Number(el.value) - Number(el.min)) / (Number(el.max) - Number(el.min)));
+  await page.mouse.move(box.x + 8 + value * (box.width - 16), y); // the thumb (16 px wide in Chromium)
+  await page.mouse.down();
+  let moves = 0;
+  for (let x = Math.floor(box.x); x <= Math.ceil(box.x + box.width); x++, moves++) {
+    await page.mouse.move(x, y);
+    await page.waitForTimeout(MOVE_GAP_MS);
+  }
+  await page.mouse.up();
+  return moves;
+}
+
+const out = join(repoRoot, 'bench-out');
+await mkdir(out, { recursive: true });
+const loadBefore = loadavg()[0]!;
+let tracing: Browser | undefined;
+const session = await openPage('/demo/index.html', {
+  context: { viewport: { width: EMULATION.width, height: EMULATION.height }, deviceScaleFactor: EMULATION.deviceScaleFactor, isMobile: true },
+  beforeGoto: async (page) => {
+    await page.addInitScript(instrument, FIRST_PLAN);
+    await throttle(page);
+    tracing = page.context().browser()!;
+    await tracing.startTracing(page, { categories: CATEGORIES });
+  },
+});
+let result: MainThreadResult;
+try {
+  const { page } = session;
+  await throttle(page); // again after navigation, in case the renderer was swapped
+  console.error('waiting for the model and the first encode ...');
+  await page.waitForFunction(() => /CLS \+/.test(document.getElementById('breakdown')?.textContent ?? ''), undefined, { timeout: 300_000 });
+  const sample = (await page.locator('#image-info').textContent()) ?? '';
+  await page.waitForTimeout(SETTLE_MS);
+  const range = await page.locator('#budget').evaluate((el: HTMLInputElement) => [Number(el.min), Number(el.max)]);
+  console.error(`dragging the budget slider over ${range.join('..')} ...`);
+  await page.evaluate((m) => console.timeStamp(m), STEPS);
+  const moves = await dragBudget(page);
+  await page.waitForTimeout(1000);
+  await page.evaluate((m) => console.timeStamp(m), DONE);
+  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  const raw = await tracing!.stopTracing();
+  if (process.argv.includes('--keep-trace')) await writeFile(join(out, 'main-thread-trace.json'), raw);
+  const trace = JSON.parse(raw.toString('utf8')) as { traceEvents: TraceEvent[] };
+  const events = trace.traceEvents;
+
+  const main = threadOfMarker(events, FIRST_PLAN);
+  const tasks = topLevelTasks(events, main);
+  const [firstPlan] = markerTimes(events, main, FIRST_PLAN);
+  const [stepsAt] = markerTimes(events, main, STEPS);
+  const [doneAt] = markerTimes(events, main, DONE);
+  const firstTask = taskAt(tasks, firstPlan!);
+  const settled = longestTask(tasks, firstTask?.start ?? firstPlan!, stepsAt!);
+  const inputs = eventDispatches(events, main, 'input').filter((t) => t > stepsAt! && t < doneAt!);
+  const steps = stepCosts(tasks, inputs, doneAt!);
+  const longest = longestTask(tasks);
+  const dur = (t: { start: number; end: number } | null) => (t ? t.end - t.start : Number.NaN);
+  result = {
+    date: new Date().toISOString(),
+    loadAverage: [loadBefore, loadavg()[0]!],
+    machine: machineInfo(),
+    browser: session.browserVersion,
+    emulation: EMULATION,
+    sample,
+    budgetRange: range as [number, number],
+    moves,
+    moveGapMs: MOVE_GAP_MS,
+    steps: { count: steps.length, medianMs: median(steps), p95Ms: quantile(steps, 0.95), maxMs: Math.max(...steps), all: steps },
+    firstOverlay: { taskMs: dur(firstTask), longestUntilSettledMs: dur(settled), busyUntilSettledMs: busyTime(tasks, firstTask?.start ?? firstPlan!, stepsAt!) },
+    longestTraceTaskMs: dur(longest),
+    longTasks: { count: longTasks.length, maxMs: longTasks.length > 0 ? Math.max(...longTasks) : 0 },
+  };
+} finally {
+  await session.close();
+}
+
+await writeFile(join(out, 'bench-main-thread.json'), JSON.stringify(result, null, 1));
+const section = mainThreadSection(result);
+const docPath = join(repoRoot, 'docs/BENCHMARKS.md');
+const doc = existsSync(docPath) ? await readFile(docPath, 'utf8') : '# Benchmarks\n';
+await writeFile(docPath, withSection(doc, MAIN_THREAD_SECTION, section));
+console.log(section);

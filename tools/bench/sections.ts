@@ -1,0 +1,39 @@
+/**
+ * The sections of docs/BENCHMARKS.md that tools other than `npm run bench` write, each between
+ * its own markers: `npm run bench` regenerates the rest of the file and keeps these as they are.
+ */
+
+/** A marked section: the comment lines that open and close it. */
+export interface MarkedSection {
+  start: string;
+  end: string;
+}
+
+/** Written by `npm run bench:real`. */
+export const REAL_SECTION: MarkedSection = {
+  start: '<!-- real-size benchmark: npm run bench:real -->',
+  end: '<!-- end of real-size benchmark -->',
+};
+
+/** Written by `npm run bench:main-thread`. */
+export const MAIN_THREAD_SECTION: MarkedSection = {
+  start: '<!-- phone-class main thread: npm run bench:main-thread -->',
+  end: '<!-- end of phone-class main thread -->',
+};
+
+/** Every marked section, in the order `npm run bench` appends them. */
+export const KEPT_SECTIONS = [REAL_SECTION, MAIN_THREAD_SECTION];
+
+/** The section of an existing document, markers included, or '' when absent. */
+export function markedSection(doc: string, s: MarkedSection): string {
+  const start = doc.indexOf(s.start);
+  const end = doc.indexOf(s.end);
+  return start >= 0 && end > start ? doc.slice(start, end + s.end.length) : '';
+}
+
+/** `doc` with the section's body replaced, or appended when the section is absent. */
+export function withSection(doc: string, s: MarkedSection, body: string): string {
+  const old = markedSection(doc, s);
+  const block = `${s.start}\n${body}\n${s.end}`;
+  return old ? doc.replace(old, () => block) : `${doc.trimEnd()}\n\n${block}\n`;
+}
