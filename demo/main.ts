@@ -243,6 +243,9 @@ function showClsNorms(img: EncodedImage, manifest: ModelManifest): void {
   ui.clsBadge.title = `The CLS token, one global summary of the image. L2 norm as encoded: ${cls.toFixed(2)}; after norm scaling (${manifest.tokens.normScale}): ${clsScaled.toFixed(2)}; mean patch-token norm: ${patchMean.toFixed(2)}.`;
 }
 
+/** What the preset labels and the "of N" total were computed for. */
+let presetsFor: { image: EncodedImage | null; key: string; all: number } = { image: null, key: '', all: 0 };
+
 function replan(): void {
   const iouThreshold = Number(ui.iou.value);
   ui.iouValue.value = iouThreshold.toFixed(2);
@@ -257,9 +260,13 @@ function replan(): void {
   }
   plan = next;
   const counts = { cls: next.cls, grid: next.grid, objects: next.maskIds };
-  const all = allTokensPlan(image, vlm.manifest).total;
-  ui.breakdown.textContent = breakdownText(counts, all);
-  labelPresets(image, all, iouThreshold);
+  // The whole-image total and the preset labels do not depend on the budget: not per slider step.
+  const key = `${iouThreshold} ${ui.policy.value}`;
+  if (presetsFor.image !== image || presetsFor.key !== key) {
+    presetsFor = { image, key, all: allTokensPlan(image, vlm.manifest).total };
+    labelPresets(image, presetsFor.all, iouThreshold);
+  }
+  ui.breakdown.textContent = breakdownText(counts, presetsFor.all);
   renderStrip(ui.strip, counts);
   overlay.setPlan({ grid: next.grid, objects: next.maskIds, pruned: next.pruned });
   ui.clsBadge.classList.toggle('off', next.cls === 0);

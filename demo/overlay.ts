@@ -1,11 +1,13 @@
 /**
  * Draws the three kinds of visual token on the image: the pooled patch grid as cells, object
  * masks filled in their id's colour, masks cut by the budget as dashed outlines and masks removed
- * by IoU pruning hatched. Masks are turned into sprites once per image, so a redraw on every
- * slider move only composites (no per-pixel work).
+ * by IoU pruning hatched. On a phone the slider must stay fluid, so what does not change per step
+ * is cached at the canvas's device-pixel size: the backdrop (image + veil), the hatched union of
+ * pruned masks (it changes with the IoU threshold only) and each mask's sprites, built in short
+ * background slices after a new image so that no task runs long. A step blits.
  */
 import type { BitMask, Box } from 'mask-llava-web';
-import { maskColour, rgb } from './colours.ts';
+import { type MaskShape, type MaskSprites, type MaskState, labelAt, maskShape, maskSprites } from './mask-sprites.ts';
 
 /** What a plan selects, in the terms the overlay draws. */
 export interface OverlayPlan {
@@ -17,29 +19,31 @@ export interface OverlayPlan {
   pruned: readonly number[];
 }
 
-interface MaskSprite {
-  /** M x M canvas, the mask opaque in its colour. */
-  fill: HTMLCanvasElement;
-  /** Pixel-boundary outline in mask pixel units. */
-  outline: Path2D;
-  /** Centroid in mask pixel units (label position). */
-  centre: [number, number];
-}
+/** Work per background slice: short enough that a throttled phone CPU stays under 50 ms a task. */
+const SLICE_MS = 8;
 
 /** Renders one encoded image and its plans onto a canvas. */
 export class TokenOverlay {
   readonly #canvas: HTMLCanvasElement;
   readonly #ctx: CanvasRenderingContext2D;
-  readonly #scratch = document.createElement('canvas');
   #image: CanvasImageSource | null = null;
   #frame: Box = [0, 0, 1, 1];
-  #sprites: MaskSprite[] = [];
+  #masks: readonly BitMask[] = [];
   #plan: OverlayPlan | null = null;
+  /** Per image. */
+  #shapes: MaskShape[] = [];
+  /** Per image and canvas size (`#size`). */
+  #size = '';
+  #backdrop: HTMLCanvasElement | null = null;
+  #sprites: MaskSprites[] = [];
+  #pruned: { key: string; layer: HTMLCanvasElement } | null = null;
   #hatch: CanvasPattern | null = null;
+  #building = 0;
+  #redraw = 0;
 
   constructor(canvas: HTMLCanvasElement) {
     this.#canvas = canvas;
-    const ctx = canvas.getContext('2d');
+    const ctx = canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('This browser cannot draw on a 2D canvas.');
     this.#ctx = ctx;
     new ResizeObserver(() => this.draw()).observe(canvas);
@@ -49,10 +53,13 @@ export class TokenOverlay {
   setImage(image: CanvasImageSource, frame: Box, masks: readonly BitMask[]): void {
     this.#image = image;
     this.#frame = frame;
-    this.#sprites = masks.map((m, id) => makeSprite(m, id));
+    this.#masks = masks;
+    this.#shapes = [];
     this.#plan = null;
+    this.#size = '';
     this.#canvas.style.aspectRatio = `${frame[2] - frame[0]} / ${frame[3] - frame[1]}`;
-    this.draw();
+    // A plan usually follows in the same task and draws; this covers an image shown without one.
+    this.#requestDraw();
   }
 
   /** Shows a plan over the current image. */
@@ -61,7 +68,7 @@ export class TokenOverlay {
     this.draw();
   }
 
-  /** Redraws at the canvas's current CSS size. */
+  /** Redraws at the canvas's current CSS size with whatever sprites are built so far. */
   draw(): void {
     const canvas = this.#canvas;
     const dpr = window.devicePixelRatio || 1;
@@ -72,179 +79,160 @@ export class TokenOverlay {
       canvas.height = height;
     }
     const ctx = this.#ctx;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    if (!this.#image) {
+      ctx.fillStyle = '#0f172a';
+      ctx.fillRect(0, 0, width, height);
+      return;
+    }
+    const size = `${width}x${height}@${dpr}`;
+    if (size !== this.#size) this.#resize(size);
+    const plan = this.#plan;
+    if (!plan) {
+      this.#drawImage(ctx, width, height);
+      return;
+    }
+    ctx.drawImage((this.#backdrop ??= this.#drawBackdrop(width, height)), 0, 0);
+    if (plan.pruned.length > 0) ctx.drawImage(this.#prunedLayer(plan.pruned, width, height, dpr), 0, 0);
+    drawGrid(ctx, plan.grid, width, height, dpr);
+    const used = new Set(plan.objects);
+    const pruned = new Set(plan.pruned);
+    const cut = this.#masks.map((_, id) => id).filter((id) => !used.has(id) && !pruned.has(id));
+    const layers: Array<[readonly number[], MaskState]> = [[plan.pruned, 'pruned'], [cut, 'cut'], [plan.objects, 'object']];
+    for (const [ids, state] of layers) {
+      for (const id of ids) {
+        const s = this.#sprites[id]?.[state].shape;
+        if (s) ctx.drawImage(s.image, s.x, s.y);
+      }
+    }
+    for (const [ids, state] of layers) {
+      for (const id of ids) {
+        const label = this.#sprites[id]?.[state].label;
+        if (label) ctx.drawImage(label.image, ...labelAt(this.#shapes[id]!, label, width, height));
+      }
+    }
+  }
+
+  /** A new canvas size (or image): drop what was drawn at the old one and rebuild in the background. */
+  #resize(size: string): void {
+    this.#size = size;
+    this.#backdrop = null;
+    this.#sprites = [];
+    this.#pruned = null;
+    this.#hatch = null;
+    const job = ++this.#building;
+    const step = (): void => {
+      if (job !== this.#building || !this.#image) return;
+      const until = performance.now() + SLICE_MS;
+      const { width, height } = this.#canvas;
+      const dpr = window.devicePixelRatio || 1;
+      let id = this.#sprites.length;
+      while (id < this.#masks.length && performance.now() < until) {
+        const shape = (this.#shapes[id] ??= maskShape(this.#masks[id]!, id));
+        this.#sprites.push(maskSprites(shape, width, height, dpr));
+        id++;
+      }
+      this.#requestDraw();
+      if (id < this.#masks.length) setTimeout(step, 0);
+    };
+    setTimeout(step, 0);
+  }
+
+  /** One redraw per frame however many slices finished in it. */
+  #requestDraw(): void {
+    if (this.#redraw) return;
+    this.#redraw = requestAnimationFrame(() => {
+      this.#redraw = 0;
+      this.draw();
+    });
+  }
+
+  /** The image scaled to the canvas under a light veil, which keeps colours readable on busy images. */
+  #drawBackdrop(width: number, height: number): HTMLCanvasElement {
+    const layer = document.createElement('canvas');
+    layer.width = width;
+    layer.height = height;
+    const ctx = layer.getContext('2d', { alpha: false })!;
+    this.#drawImage(ctx, width, height);
+    ctx.fillStyle = 'rgba(15, 23, 42, 0.18)';
+    ctx.fillRect(0, 0, width, height);
+    return layer;
+  }
+
+  #drawImage(ctx: CanvasRenderingContext2D, width: number, height: number): void {
     ctx.fillStyle = '#0f172a';
     ctx.fillRect(0, 0, width, height);
-    if (!this.#image) return;
     const [x0, y0, x1, y1] = this.#frame;
     ctx.imageSmoothingEnabled = true;
     // A frame past the image's edges (padding encoders) is clipped by drawImage, leaving the backdrop.
-    ctx.drawImage(this.#image, x0, y0, x1 - x0, y1 - y0, 0, 0, width, height);
-    const plan = this.#plan;
-    if (!plan) return;
-    // A light veil keeps colours readable on busy images.
-    ctx.fillStyle = 'rgba(15, 23, 42, 0.18)';
+    ctx.drawImage(this.#image!, x0, y0, x1 - x0, y1 - y0, 0, 0, width, height);
+  }
+
+  /** The union of the pruned masks, hatched; rebuilt only when the pruned set changes. */
+  #prunedLayer(ids: readonly number[], width: number, height: number, dpr: number): HTMLCanvasElement {
+    const key = ids.join(',');
+    if (this.#pruned?.key === key) return this.#pruned.layer;
+    const layer = this.#pruned?.layer ?? document.createElement('canvas');
+    layer.width = width; // also clears it
+    layer.height = height;
+    const ctx = layer.getContext('2d')!;
+    ctx.imageSmoothingEnabled = true;
+    for (const id of ids) {
+      // Only the mask's box: scaling the whole M x M fill would touch every canvas pixel per mask.
+      const { fill, size, bbox: [bx0, by0, bx1, by1] } = (this.#shapes[id] ??= maskShape(this.#masks[id]!, id));
+      const sx = width / size;
+      const sy = height / size;
+      if (bx1 > bx0) ctx.drawImage(fill, bx0, by0, bx1 - bx0, by1 - by0, bx0 * sx, by0 * sy, (bx1 - bx0) * sx, (by1 - by0) * sy);
+    }
+    ctx.globalCompositeOperation = 'source-in';
+    ctx.fillStyle = (this.#hatch ??= hatchPattern(ctx, dpr));
     ctx.fillRect(0, 0, width, height);
-    this.#drawGrid(plan.grid, width, height, dpr);
-    this.#drawMasks(plan, width, height, dpr);
-  }
-
-  #drawGrid([rows, cols]: [number, number], width: number, height: number, dpr: number): void {
-    if (rows === 0 || cols === 0) return;
-    const ctx = this.#ctx;
-    const cw = width / cols;
-    const ch = height / rows;
-    ctx.fillStyle = 'rgba(56, 189, 248, 0.16)';
-    for (let i = 0; i < rows; i++) {
-      for (let j = (i % 2); j < cols; j += 2) ctx.fillRect(j * cw, i * ch, cw, ch);
-    }
-    ctx.strokeStyle = 'rgba(186, 230, 253, 0.85)';
-    ctx.lineWidth = Math.max(1, dpr);
-    ctx.beginPath();
-    for (let i = 0; i <= rows; i++) {
-      const y = Math.round(i * ch) + 0.5;
-      ctx.moveTo(0, y);
-      ctx.lineTo(width, y);
-    }
-    for (let j = 0; j <= cols; j++) {
-      const x = Math.round(j * cw) + 0.5;
-      ctx.moveTo(x, 0);
-      ctx.lineTo(x, height);
-    }
-    ctx.stroke();
-  }
-
-  #drawMasks(plan: OverlayPlan, width: number, height: number, dpr: number): void {
-    const ctx = this.#ctx;
-    const used = new Set(plan.objects);
-    const pruned = new Set(plan.pruned);
-    const cut = this.#sprites.map((_, id) => id).filter((id) => !used.has(id) && !pruned.has(id));
-    const size = this.#sprites[0]?.fill.width ?? 1;
-    const sx = width / size;
-    const sy = height / size;
-
-    // Pruned masks: their union hatched in one composite pass.
-    if (pruned.size > 0) {
-      const scratch = this.#scratch;
-      scratch.width = width;
-      scratch.height = height;
-      const sctx = scratch.getContext('2d')!;
-      sctx.imageSmoothingEnabled = true;
-      for (const id of pruned) {
-        const s = this.#sprites[id];
-        if (s) sctx.drawImage(s.fill, 0, 0, width, height);
-      }
-      sctx.globalCompositeOperation = 'source-in';
-      sctx.fillStyle = this.#hatchPattern(sctx, dpr);
-      sctx.fillRect(0, 0, width, height);
-      ctx.drawImage(scratch, 0, 0);
-    }
-    ctx.globalAlpha = 0.5;
-    for (const id of plan.objects) {
-      const s = this.#sprites[id];
-      if (s) ctx.drawImage(s.fill, 0, 0, width, height);
-    }
-    ctx.globalAlpha = 1;
-
-    const stroke = (id: number, colour: string, dash: number[], lineWidth: number): void => {
-      const s = this.#sprites[id];
-      if (!s) return;
-      ctx.save();
-      ctx.scale(sx, sy);
-      ctx.setLineDash(dash.map((d) => (d * dpr) / sx));
-      ctx.lineWidth = (lineWidth * dpr) / sx;
-      ctx.strokeStyle = colour;
-      ctx.stroke(s.outline);
-      ctx.restore();
-    };
-    for (const id of pruned) stroke(id, 'rgba(226, 232, 240, 0.9)', [3, 3], 1.5);
-    for (const id of cut) stroke(id, rgb(maskColour(id)), [6, 4], 2);
-    for (const id of plan.objects) stroke(id, rgb(maskColour(id)), [], 2.5);
-
-    const label = (id: number, text: string, bg: string): void => {
-      const s = this.#sprites[id];
-      if (!s) return;
-      const x = s.centre[0] * sx;
-      const y = s.centre[1] * sy;
-      ctx.font = `600 ${11 * dpr}px system-ui, sans-serif`;
-      const w = ctx.measureText(text).width + 8 * dpr;
-      const h = 16 * dpr;
-      ctx.fillStyle = bg;
-      ctx.beginPath();
-      ctx.roundRect(x - w / 2, y - h / 2, w, h, 8 * dpr);
-      ctx.fill();
-      ctx.fillStyle = '#fff';
-      ctx.textAlign = 'center';
-      ctx.textBaseline = 'middle';
-      ctx.fillText(text, x, y + 0.5 * dpr);
-    };
-    for (const id of pruned) label(id, `${id}`, 'rgba(71, 85, 105, 0.9)');
-    for (const id of cut) label(id, `${id}`, 'rgba(15, 23, 42, 0.75)');
-    for (const id of plan.objects) label(id, `${id}`, rgb(maskColour(id), 0.95));
-  }
-
-  #hatchPattern(ctx: CanvasRenderingContext2D, dpr: number): CanvasPattern {
-    if (this.#hatch) return this.#hatch;
-    const tile = document.createElement('canvas');
-    const n = Math.round(8 * dpr);
-    tile.width = n;
-    tile.height = n;
-    const t = tile.getContext('2d')!;
-    t.fillStyle = 'rgba(15, 23, 42, 0.35)';
-    t.fillRect(0, 0, n, n);
-    t.strokeStyle = 'rgba(241, 245, 249, 0.85)';
-    t.lineWidth = 1.5 * dpr;
-    t.beginPath();
-    for (const o of [-n, 0, n]) {
-      t.moveTo(o, n);
-      t.lineTo(o + n, 0);
-    }
-    t.stroke();
-    this.#hatch = ctx.createPattern(tile, 'repeat')!;
-    return this.#hatch;
+    this.#pruned = { key, layer };
+    return layer;
   }
 }
 
-function makeSprite(mask: BitMask, id: number): MaskSprite {
-  const m = mask.size;
-  const inside = (x: number, y: number): boolean => {
-    if (x < 0 || y < 0 || x >= m || y >= m) return false;
-    const i = y * m + x;
-    return ((mask.bits[i >>> 5]! >>> (i & 31)) & 1) === 1;
-  };
-  const fill = document.createElement('canvas');
-  fill.width = m;
-  fill.height = m;
-  const data = new ImageData(m, m);
-  const [r, g, b] = maskColour(id);
-  const outline = new Path2D();
-  let cx = 0;
-  let cy = 0;
-  let n = 0;
-  for (let y = 0; y < m; y++) {
-    for (let x = 0; x < m; x++) {
-      if (!inside(x, y)) continue;
-      const o = (y * m + x) * 4;
-      data.data[o] = r;
-      data.data[o + 1] = g;
-      data.data[o + 2] = b;
-      data.data[o + 3] = 255;
-      cx += x + 0.5;
-      cy += y + 0.5;
-      n++;
-      // One segment per side that borders the outside: a crisp pixel-boundary contour.
-      if (!inside(x, y - 1)) segment(outline, x, y, x + 1, y);
-      if (!inside(x, y + 1)) segment(outline, x, y + 1, x + 1, y + 1);
-      if (!inside(x - 1, y)) segment(outline, x, y, x, y + 1);
-      if (!inside(x + 1, y)) segment(outline, x + 1, y, x + 1, y + 1);
-    }
+function drawGrid(ctx: CanvasRenderingContext2D, [rows, cols]: [number, number], width: number, height: number, dpr: number): void {
+  if (rows === 0 || cols === 0) return;
+  const cw = width / cols;
+  const ch = height / rows;
+  // One path per pass: a single fill and a single stroke rasterise faster than a call per cell.
+  const cells = new Path2D();
+  for (let i = 0; i < rows; i++) {
+    for (let j = i % 2; j < cols; j += 2) cells.rect(j * cw, i * ch, cw, ch);
   }
-  fill.getContext('2d')!.putImageData(data, 0, 0);
-  const centre: [number, number] = n > 0 ? [cx / n, cy / n] : [m / 2, m / 2];
-  return { fill, outline, centre };
+  ctx.fillStyle = 'rgba(56, 189, 248, 0.16)';
+  ctx.fill(cells);
+  ctx.strokeStyle = 'rgba(186, 230, 253, 0.85)';
+  ctx.lineWidth = Math.max(1, dpr);
+  ctx.beginPath();
+  for (let i = 0; i <= rows; i++) {
+    const y = Math.round(i * ch) + 0.5;
+    ctx.moveTo(0, y);
+    ctx.lineTo(width, y);
+  }
+  for (let j = 0; j <= cols; j++) {
+    const x = Math.round(j * cw) + 0.5;
+    ctx.moveTo(x, 0);
+    ctx.lineTo(x, height);
+  }
+  ctx.stroke();
 }
 
-function segment(path: Path2D, x0: number, y0: number, x1: number, y1: number): void {
-  path.moveTo(x0, y0);
-  path.lineTo(x1, y1);
+function hatchPattern(ctx: CanvasRenderingContext2D, dpr: number): CanvasPattern {
+  const tile = document.createElement('canvas');
+  const n = Math.round(8 * dpr);
+  tile.width = n;
+  tile.height = n;
+  const t = tile.getContext('2d')!;
+  t.fillStyle = 'rgba(15, 23, 42, 0.35)';
+  t.fillRect(0, 0, n, n);
+  t.strokeStyle = 'rgba(241, 245, 249, 0.85)';
+  t.lineWidth = 1.5 * dpr;
+  t.beginPath();
+  for (const o of [-n, 0, n]) {
+    t.moveTo(o, n);
+    t.lineTo(o + n, 0);
+  }
+  t.stroke();
+  return ctx.createPattern(tile, 'repeat')!;
 }
