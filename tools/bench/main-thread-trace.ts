@@ -10,6 +10,8 @@ export interface TraceEvent {
   ph: string;
   ts: number;
   dur?: number;
+  /** Thread (CPU) time: excludes the time the OS or the CPU throttle kept the thread off a core. */
+  tdur?: number;
   pid: number;
   tid: number;
   args?: { name?: string; data?: { type?: string; message?: string } };
@@ -19,7 +21,16 @@ export interface TraceEvent {
 export interface Task {
   start: number;
   end: number;
+  /** CPU time of the thread in the task (its wall time when the trace lacks it). */
+  cpu: number;
 }
+
+/** How long a task took: its wall time, or its CPU time. */
+export type Measure = (t: Task) => number;
+/** Wall time. */
+export const wall: Measure = (t) => t.end - t.start;
+/** CPU time. */
+export const cpu: Measure = (t) => t.cpu;
 
 /** A thread, as the trace names it. */
 export interface ThreadId {
@@ -58,12 +69,15 @@ export function topLevelTasks(events: readonly TraceEvent[], thread: ThreadId): 
   const name = TASK_NAMES.find((n) => mine.some((e) => e.name === n));
   const tasks = mine
     .filter((e) => e.name === name)
-    .map((e) => ({ start: e.ts / 1000, end: (e.ts + e.dur!) / 1000 }))
+    .map((e) => ({ start: e.ts / 1000, end: (e.ts + e.dur!) / 1000, cpu: (e.tdur ?? e.dur!) / 1000 }))
     .sort((a, b) => a.start - b.start);
   const outer: Task[] = [];
   for (const t of tasks) {
     const last = outer.at(-1);
-    if (last && t.start < last.end) last.end = Math.max(last.end, t.end);
+    if (last && t.start < last.end) {
+      if (t.end > last.end) last.cpu += t.cpu; // only a task that outlasts its parent adds time of its own
+      last.end = Math.max(last.end, t.end);
+    }
     else outer.push({ ...t });
   }
   return outer;
@@ -74,21 +88,21 @@ export function topLevelTasks(events: readonly TraceEvent[], thread: ThreadId): 
  * event up to the task that dispatched the next one (or `until`). It covers the handler and the
  * frame it causes (style, layout, paint), wherever the browser schedules them.
  */
-export function stepCosts(tasks: readonly Task[], inputs: readonly number[], until: number): number[] {
+export function stepCosts(tasks: readonly Task[], inputs: readonly number[], until: number, measure: Measure = wall): number[] {
   const starts = inputs.map((t) => tasks.find((k) => k.start <= t && t <= k.end)?.start ?? t);
-  return starts.map((from, i) => busyTime(tasks, from, starts[i + 1] ?? until));
+  return starts.map((from, i) => busyTime(tasks, from, starts[i + 1] ?? until, measure));
 }
 
 /** Sum of task durations for tasks starting in [from, to). */
-export function busyTime(tasks: readonly Task[], from: number, to: number): number {
-  return tasks.filter((t) => t.start >= from && t.start < to).reduce((sum, t) => sum + (t.end - t.start), 0);
+export function busyTime(tasks: readonly Task[], from: number, to: number, measure: Measure = wall): number {
+  return tasks.filter((t) => t.start >= from && t.start < to).reduce((sum, t) => sum + measure(t), 0);
 }
 
 /** The longest task starting in [from, to), or null when there is none. */
-export function longestTask(tasks: readonly Task[], from = -Infinity, to = Infinity): Task | null {
+export function longestTask(tasks: readonly Task[], from = -Infinity, to = Infinity, measure: Measure = wall): Task | null {
   let best: Task | null = null;
   for (const t of tasks) {
-    if (t.start >= from && t.start < to && (!best || t.end - t.start > best.end - best.start)) best = t;
+    if (t.start >= from && t.start < to && (!best || measure(t) > measure(best))) best = t;
   }
   return best;
 }

@@ -17,8 +17,8 @@ import type { Browser, Page } from '@playwright/test';
 import { median } from '../../src/eval/summary.ts';
 import { machineInfo } from '../browser/machine.ts';
 import { openPage, repoRoot } from '../browser/session.ts';
-import { busyTime, eventDispatches, longestTask, markerTimes, quantile, stepCosts, taskAt, threadOfMarker, topLevelTasks, type TraceEvent } from './main-thread-trace.ts';
-import { mainThreadSection, type MainThreadResult } from './main-thread-section.ts';
+import { busyTime, cpu, eventDispatches, longestTask, markerTimes, type Measure, quantile, stepCosts, type Task, taskAt, threadOfMarker, topLevelTasks, type TraceEvent, wall } from './main-thread-trace.ts';
+import { type Figures, mainThreadSection, type MainThreadResult } from './main-thread-section.ts';
 import { MAIN_THREAD_SECTION, withSection } from './sections.ts';
 
 const EMULATION = { width: 412, height: 915, deviceScaleFactor: 2.6, cpuThrottling: 4 };
@@ -107,11 +107,22 @@ try {
   const [stepsAt] = markerTimes(events, main, STEPS);
   const [doneAt] = markerTimes(events, main, DONE);
   const firstTask = taskAt(tasks, firstPlan!);
-  const settled = longestTask(tasks, firstTask?.start ?? firstPlan!, stepsAt!);
+  const from = firstTask?.start ?? firstPlan!;
   const inputs = eventDispatches(events, main, 'input').filter((t) => t > stepsAt! && t < doneAt!);
-  const steps = stepCosts(tasks, inputs, doneAt!);
-  const longest = longestTask(tasks);
-  const dur = (t: { start: number; end: number } | null) => (t ? t.end - t.start : Number.NaN);
+  /** The figures by one measure, scaled (CPU time x the throttling rate estimates throttled time on an idle machine). */
+  const figures = (measure: Measure, scale: number): Figures => {
+    const steps = stepCosts(tasks, inputs, doneAt!, measure).map((v) => v * scale);
+    const of = (t: Task | null) => (t ? measure(t) * scale : Number.NaN);
+    return {
+      stepMedianMs: median(steps),
+      stepP95Ms: quantile(steps, 0.95),
+      stepMaxMs: Math.max(...steps),
+      firstTaskMs: of(firstTask),
+      longestUntilDragMs: of(longestTask(tasks, from, stepsAt!, measure)),
+      busyUntilDragMs: busyTime(tasks, from, stepsAt!, measure) * scale,
+      longestTaskMs: of(longestTask(tasks, -Infinity, Infinity, measure)),
+    };
+  };
   result = {
     date: new Date().toISOString(),
     loadAverage: [loadBefore, loadavg()[0]!],
@@ -122,9 +133,9 @@ try {
     budgetRange: range as [number, number],
     moves,
     moveGapMs: MOVE_GAP_MS,
-    steps: { count: steps.length, medianMs: median(steps), p95Ms: quantile(steps, 0.95), maxMs: Math.max(...steps), all: steps },
-    firstOverlay: { taskMs: dur(firstTask), longestUntilSettledMs: dur(settled), busyUntilSettledMs: busyTime(tasks, firstTask?.start ?? firstPlan!, stepsAt!) },
-    longestTraceTaskMs: dur(longest),
+    steps: inputs.length,
+    wall: figures(wall, 1),
+    cpu: figures(cpu, EMULATION.cpuThrottling),
     longTasks: { count: longTasks.length, maxMs: longTasks.length > 0 ? Math.max(...longTasks) : 0 },
   };
 } finally {
