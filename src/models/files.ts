@@ -1,11 +1,11 @@
 /**
  * The files a load fetches, grouped the way sessions are created: each ONNX file with its external
- * data, in pipeline order, so a loader can fetch one group, create its session and drop the bytes
+ * data, largest group first, so a loader can fetch one group, create its session and drop the bytes
  * before the next (peak memory: the ORT heap plus one file, not every file at once).
  */
 import type { ModelManifest } from './manifest.ts';
 
-/** Session roles, in the order sessions are created. */
+/** Session roles, in pipeline order. */
 export type SessionRole = 'encoder' | 'segmenterVision' | 'segmenterDecoder' | 'projector' | 'embedTokens' | 'decoder';
 
 /** One session's files. */
@@ -17,10 +17,16 @@ export interface SessionFiles {
   externalData: string[];
 }
 
-/** Every session's files, in creation order (the projector only when the model has one). */
+/**
+ * Every session's files, in creation order: largest first (the projector only when the model has
+ * one). Creating a session needs transient heap beside its weights (ORT prepacks them) and wasm
+ * memory never shrinks: created first, the largest session's transient space is reused by the
+ * smaller ones instead of stacking on top of them.
+ */
 export function sessionFiles(m: ModelManifest): SessionFiles[] {
   const group = (role: SessionRole, file: string): SessionFiles => ({ role, file, externalData: m.externalData?.[file] ?? [] });
-  return [
+  const bytes = (g: SessionFiles) => [g.file, ...g.externalData].reduce((n, f) => n + (m.files[f]?.size ?? 0), 0);
+  const groups = [
     group('encoder', m.encoder.file),
     group('segmenterVision', m.segmenter.visionEncoder),
     group('segmenterDecoder', m.segmenter.promptDecoder),
@@ -28,6 +34,7 @@ export function sessionFiles(m: ModelManifest): SessionFiles[] {
     group('embedTokens', m.llm.embedTokens),
     group('decoder', m.llm.decoder),
   ];
+  return groups.sort((a, b) => bytes(b) - bytes(a));
 }
 
 /** The tokenizer files the worker reads as JSON. */

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { NoWebGPUError, SessionError, WorkerCrashedError } from '../errors.ts';
+import { externalizeWeights } from './external-weights.ts';
 import type { Device, DevicePreference } from './protocol.ts';
 
 
@@ -117,6 +118,23 @@ export interface SessionOptions {
 
 let creation: Promise<unknown> = Promise.resolve();
 
+/** The external-data name under which a model's own bytes serve its weights. */
+const WEIGHTS_IN_MODEL = 'mask-llava-web:weights-in-model';
+
+/**
+ * The model's graph with its weights referring to `bytes` as external data (see
+ * external-weights.ts: ORT then copies each weight into its heap once, not three times), or
+ * undefined to hand ORT the bytes as they are: no large weights, or bytes that do not parse, which
+ * ORT reports better.
+ */
+function weightsOutsideHeap(bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    return externalizeWeights(bytes, WEIGHTS_IN_MODEL);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Creates a session on `device`. ORT cannot create WASM/WebGPU sessions concurrently, so
  * creation is chained. The execution provider list has exactly one entry: no silent fallback.
@@ -126,13 +144,15 @@ export function createSession(name: string, bytes: Uint8Array, device: Device, o
     executionProviders: [device],
     graphOptimizationLevel: 'all',
   };
-  if (opts.externalData?.length) options.externalData = opts.externalData;
+  const graph = weightsOutsideHeap(bytes);
+  const externalData = [...(opts.externalData ?? []), ...(graph ? [{ path: WEIGHTS_IN_MODEL, data: bytes }] : [])];
+  if (externalData.length) options.externalData = externalData;
   if (device === 'webgpu' && opts.gpuOutputs?.length) {
     options.preferredOutputLocation = Object.fromEntries(opts.gpuOutputs.map((o) => [o, 'gpu-buffer' as const]));
   }
   const next = creation.then(async () => {
     try {
-      return await ort.InferenceSession.create(bytes, options);
+      return await ort.InferenceSession.create(graph ?? bytes, options);
     } catch (err) {
       throw new SessionError(`could not create the ${name} session on ${device}: ${String(err)}; check that the file is a valid ONNX model`, {
         session: name,

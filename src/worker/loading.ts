@@ -2,7 +2,7 @@
  * Loading: from a model source (a package's manifest.json, or published repos whose manifest is
  * derived from their JSON) to the sessions of one model. Both sources become the same manifest
  * before any session exists. Files come through the Cache API with progress whose total is known
- * up front; sessions are created one at a time in pipeline order, each file dropped once its
+ * up front; sessions are created one at a time, largest first, each file dropped once its
  * session exists (src/worker/sessions.ts).
  */
 import { type FetchFilesOptions, ModelDownloader, openModelCache } from '../models/fetch.ts';

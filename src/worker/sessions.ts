@@ -31,7 +31,7 @@ function gpuOutputs(role: SessionRole, m: ModelManifest): string[] {
 }
 
 /**
- * Fetches and creates every session of `manifest` in pipeline order, downloading the next file
+ * Fetches and creates every session of `manifest`, largest first, downloading the next file
  * while the current session is created. On failure the sessions created so far are released.
  * `fetchMs` is the time spent waiting for files, `sessionMs` the time spent creating sessions.
  */

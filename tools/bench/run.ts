@@ -5,15 +5,13 @@
  * Every figure is a median over repeated runs after a warm-up, or a ratio of runs interleaved
  * in the same page (see tools/pages/bench.ts).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { lineChartSvg } from '../../src/eval/chart.ts';
 import { median } from '../../src/eval/summary.ts';
-import { generateModelPackage, type PackageSizes, TINY_SIZES } from '../fixtures/package.ts';
 import { machineInfo, machineLine } from '../browser/machine.ts';
 import type { Page } from '@playwright/test';
 import { openPage, repoRoot } from '../browser/session.ts';
@@ -22,14 +20,8 @@ import { measurePlanner } from './plan.ts';
 import { medianOf, speedupRows } from './speedup.ts';
 import { gpuSentence, loadSentence, threadsLabel } from './report-facts.ts';
 import { KEPT_SECTIONS, markedSection } from './sections.ts';
+import { BENCH_MODEL_URL, BENCH_SIZES, ensureBenchModel } from './bench-package.ts';
 
-/** Large enough that the LLM prefill dominates a one-token answer, small enough for 2 cores. */
-const BENCH_SIZES: PackageSizes = {
-  ...TINY_SIZES,
-  seed: 777,
-  encoder: { ...TINY_SIZES.encoder, hiddenSize: 128, layers: 2, heads: 4 },
-  llm: { hiddenSize: 512, layers: 4, heads: 8, kvHeads: 4, headDim: 64, intermediateSize: 1408, vocabSize: 4096, ropeTheta: 10000, maxPositions: 2048, logitsToKeepInput: true },
-};
 const PROMPT = 'How many red circles are there?';
 const TOKEN_COUNTS = [576, 144, 57, 42, 29, 15];
 /** Memory is read after this many answers (and before any); growth is measured from the first to the last. */
@@ -38,21 +30,6 @@ const QUESTIONS = [10, 100, 500];
 const { values: args } = parseArgs({ args: process.argv.slice(2), options: { reps: { type: 'string', default: '5' } } });
 const REPS = Number(args.reps);
 const out = join(repoRoot, 'bench-out');
-const modelDir = join(out, 'model');
-
-/** Regenerates the model only when its sizes or the builder's code changed. */
-async function ensureModel(): Promise<void> {
-  const stamp = join(modelDir, 'stamp.json');
-  const builder = createHash('sha256');
-  for (const dir of ['tools/fixtures', 'tools/onnx']) {
-    for (const f of readdirSync(join(repoRoot, dir)).sort()) builder.update(readFileSync(join(repoRoot, dir, f)));
-  }
-  const want = JSON.stringify({ sizes: BENCH_SIZES, builder: builder.digest('hex') });
-  if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === want) return;
-  console.error('generating the benchmark model in bench-out/model ...');
-  await generateModelPackage(modelDir, BENCH_SIZES, 'bench-random');
-  await writeFile(stamp, want);
-}
 
 /** Plans with exactly the paper's token counts: plain patch grids for 576/144, balanced below. */
 function targets(): BenchTarget[] {
@@ -62,7 +39,7 @@ function targets(): BenchTarget[] {
 const pkgVersion = (name: string): string =>
   (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
-await ensureModel();
+await ensureBenchModel();
 const loadBefore = loadavg()[0]!;
 console.error('planner ...');
 const planner = measurePlanner();
@@ -81,7 +58,7 @@ async function measure(page: Page) {
   await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 120_000 });
   // Each step below times minutes of work on a busy machine: no Playwright timeout.
   page.setDefaultTimeout(0);
-  const modelUrl = '/bench-out/model/';
+  const modelUrl = BENCH_MODEL_URL;
   const webgpu = await page.evaluate(() => window.bench.webgpu());
   console.error('loading (2 threads and 1 thread) ...');
   const load2 = await page.evaluate((u) => window.bench.load('t2', u, 2), modelUrl);
@@ -97,7 +74,7 @@ async function measure(page: Page) {
   await page.evaluate((t) => window.bench.generate(['t1'], t, 'warm-up', 1), few);
   const threads = await page.evaluate(([t, p, n]) => window.bench.generate(['t1', 't2'], t, p, n), [few, PROMPT, REPS] as const);
   console.error('transformers.js ...');
-  const peer = await page.evaluate(([p, n]) => window.bench.versusTransformers('t2', '/bench-out/model/', p, 2, n), [PROMPT, REPS + 1] as const);
+  const peer = await page.evaluate(([u, p, n]) => window.bench.versusTransformers('t2', u, p, 2, n), [modelUrl, PROMPT, REPS + 1] as const);
   console.error('memory ...');
   const memory: Array<{ questions: number } & MemoryReading> = [];
   let asked = 0;

@@ -21,8 +21,14 @@ export const MAIN_THREAD_SECTION: MarkedSection = {
   end: '<!-- end of phone-class main thread -->',
 };
 
+/** Written by `npm run bench:ort-heap`: ORT's wasm heap against the model files. */
+export const ORT_HEAP_SECTION: MarkedSection = {
+  start: '<!-- ORT heap: npm run bench:ort-heap -->',
+  end: '<!-- end of ORT heap -->',
+};
+
 /** Every marked section, in the order `npm run bench` appends them. */
-export const KEPT_SECTIONS = [REAL_SECTION, MAIN_THREAD_SECTION];
+export const KEPT_SECTIONS = [REAL_SECTION, MAIN_THREAD_SECTION, ORT_HEAP_SECTION];
 
 /** The section of an existing document, markers included, or '' when absent. */
 export function markedSection(doc: string, s: MarkedSection): string {

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { KEPT_SECTIONS, markedSection, ORT_HEAP_SECTION, REAL_SECTION } from '../../../../tools/bench/sections.ts';
+import { type HeapRow, heapTable, mergeHeapTables } from '../../../../tools/bench/heap-table.ts';
+
+const wrap = (s: typeof REAL_SECTION, body: string) => `${s.start}\n${body}\n${s.end}`;
+const row: HeapRow = { model: 'm', files: 2 ** 20, heap: [2 ** 21, 2 ** 22, 2 ** 22], pss: [2 ** 28, 2 ** 28, 2 ** 28] };
+const table = (label: string) => heapTable([row], 100, { label, date: 'd', machine: 'x', commit: 'c' });
+
+describe('kept sections of BENCHMARKS.md', () => {
+  it('keeps the real-size and ORT heap sections, markers included, and nothing else', () => {
+    const doc = `# Benchmarks\n\nregenerated text\n\n${wrap(ORT_HEAP_SECTION, 'heap')}\n\n${wrap(REAL_SECTION, 'real')}\n`;
+    const kept = (d: string) => KEPT_SECTIONS.map((s) => markedSection(d, s)).filter(Boolean);
+    expect(kept(doc)).toEqual([wrap(REAL_SECTION, 'real'), wrap(ORT_HEAP_SECTION, 'heap')]);
+    expect(kept('# Benchmarks\n')).toEqual([]);
+  });
+
+  it('replaces a label\'s table and keeps the other labels in order', () => {
+    const first = mergeHeapTables('', 'before', table('before'));
+    const both = mergeHeapTables(wrap(ORT_HEAP_SECTION, mergeHeapTables(first, 'after', table('after'))), 'before', table('before').replace('| m |', '| m2 |'));
+    expect(both.match(/^### .*/gm)).toEqual(['### before', '### after']);
+    expect(both).toContain('| m2 | 1.0 | 2.0 (2.00x) | 4.0 (4.00x) | 4.0 (4.00x) | 256.0 | 256.0 | 256.0 |');
+    expect(both).not.toContain(ORT_HEAP_SECTION.end);
+    expect(markedSection(wrap(ORT_HEAP_SECTION, both), ORT_HEAP_SECTION)).toBe(wrap(ORT_HEAP_SECTION, both));
+  });
+});
