@@ -9,8 +9,7 @@
  * thread, phone-class" section of docs/BENCHMARKS.md (between its markers); `-- --keep-trace`
  * also keeps the trace (bench-out/main-thread-trace.json, for DevTools' Performance panel).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
@@ -19,7 +18,7 @@ import { machineInfo } from '../browser/machine.ts';
 import { openPage, repoRoot } from '../browser/session.ts';
 import { busyTime, cpu, eventDispatches, longestTask, markerTimes, type Measure, quantile, stepCosts, type Task, taskAt, threadOfMarker, topLevelTasks, type TraceEvent, wall } from './main-thread-trace.ts';
 import { type Figures, mainThreadSection, type MainThreadResult } from './main-thread-section.ts';
-import { MAIN_THREAD_SECTION, withSection } from './sections.ts';
+import { MAIN_THREAD_SECTION, writeSection } from './sections.ts';
 
 const EMULATION = { width: 412, height: 915, deviceScaleFactor: 2.6, cpuThrottling: 4 };
 /** Wall time between mouse moves: room for the slowest step, so steps do not overlap. */
@@ -144,7 +143,5 @@ try {
 
 await writeFile(join(out, 'bench-main-thread.json'), JSON.stringify(result, null, 1));
 const section = mainThreadSection(result);
-const docPath = join(repoRoot, 'docs/BENCHMARKS.md');
-const doc = existsSync(docPath) ? await readFile(docPath, 'utf8') : '# Benchmarks\n';
-await writeFile(docPath, withSection(doc, MAIN_THREAD_SECTION, section));
+await writeSection(join(repoRoot, 'docs/BENCHMARKS.md'), MAIN_THREAD_SECTION, () => section);
 console.log(section);

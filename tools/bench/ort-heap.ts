@@ -9,8 +9,6 @@
  * under `--label`, into docs/BENCHMARKS.md's ORT heap section, keeping the other labels' tables.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser } from '@playwright/test';
@@ -18,7 +16,7 @@ import { machineInfo, machineLine } from '../browser/machine.ts';
 import { readProcessMemory } from '../browser/process-memory.ts';
 import { openPage, repoRoot } from '../browser/session.ts';
 import { BENCH_MODEL_URL, ensureBenchModel } from './bench-package.ts';
-import { ORT_HEAP_SECTION, markedSection, withSection } from './sections.ts';
+import { ORT_HEAP_SECTION, writeSection } from './sections.ts';
 import { type HeapRow, heapTable, mergeHeapTables } from './heap-table.ts';
 
 const MODELS = [
@@ -70,7 +68,5 @@ const table = heapTable(rows, answers, {
 });
 console.log(table);
 if (args.write) {
-  const docPath = join(repoRoot, 'docs/BENCHMARKS.md');
-  const doc = existsSync(docPath) ? await readFile(docPath, 'utf8') : '# Benchmarks\n';
-  await writeFile(docPath, withSection(doc, ORT_HEAP_SECTION, mergeHeapTables(markedSection(doc, ORT_HEAP_SECTION), args.label, table)));
+  await writeSection(join(repoRoot, 'docs/BENCHMARKS.md'), ORT_HEAP_SECTION, (old) => mergeHeapTables(old, args.label, table));
 }

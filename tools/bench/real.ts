@@ -11,7 +11,7 @@
  * docs/BENCHMARKS.md (between its markers; `npm run bench` keeps that section).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ import { openPage, repoRoot } from '../browser/session.ts';
 import { BENCH_NANOLLAVA_REPO, BENCH_SLIMSAM_REPO } from '../fixtures/hub-layout.ts';
 import type { BenchTarget } from '../pages/bench.ts';
 import { speedupRows } from './speedup.ts';
-import { REAL_SECTION, withSection } from './sections.ts';
+import { REAL_SECTION, writeSection } from './sections.ts';
 
 /** The decoder of the generated model: Qwen1.5-0.5B's dimensions, 32768-token vocabulary, logits at every position (as published). */
 const DECODER = { hiddenSize: 1024, layers: 24, heads: 16, kvHeads: 16, headDim: 64, intermediateSize: 2816, vocabSize: 32768, ropeTheta: 1_000_000, logitsToKeepInput: false };
@@ -101,9 +101,7 @@ try {
   await writeFile(join(out, 'bench-real.json'), JSON.stringify(result, null, 1));
   await writeFile(join(repoRoot, 'docs/benchmarks-real.svg'), chart(enriched));
   const section = render(result);
-  const docPath = join(repoRoot, 'docs/BENCHMARKS.md');
-  const doc = existsSync(docPath) ? await readFile(docPath, 'utf8') : '# Benchmarks\n';
-  await writeFile(docPath, withSection(doc, REAL_SECTION, section));
+  await writeSection(join(repoRoot, 'docs/BENCHMARKS.md'), REAL_SECTION, () => section);
   console.log(section);
 } finally {
   mirror.close();

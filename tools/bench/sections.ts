@@ -2,6 +2,8 @@
  * The sections of docs/BENCHMARKS.md that tools other than `npm run bench` write, each between
  * its own markers: `npm run bench` regenerates the rest of the file and keeps these as they are.
  */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 
 /** A marked section: the comment lines that open and close it. */
 export interface MarkedSection {
@@ -42,4 +44,13 @@ export function withSection(doc: string, s: MarkedSection, body: string): string
   const old = markedSection(doc, s);
   const block = `${s.start}\n${body}\n${s.end}`;
   return old ? doc.replace(old, () => block) : `${doc.trimEnd()}\n\n${block}\n`;
+}
+
+/**
+ * Rewrites section `s` of the file at `path` (created when missing) with `body(old)`, `old` being
+ * the section as it stands, markers included ('' when absent).
+ */
+export async function writeSection(path: string, s: MarkedSection, body: (old: string) => string): Promise<void> {
+  const doc = existsSync(path) ? await readFile(path, 'utf8') : '# Benchmarks\n';
+  await writeFile(path, withSection(doc, s, body(markedSection(doc, s))));
 }

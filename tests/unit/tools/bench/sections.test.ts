@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KEPT_SECTIONS, markedSection, ORT_HEAP_SECTION, REAL_SECTION } from '../../../../tools/bench/sections.ts';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KEPT_SECTIONS, markedSection, ORT_HEAP_SECTION, REAL_SECTION, writeSection } from '../../../../tools/bench/sections.ts';
 import { type HeapRow, heapTable, mergeHeapTables } from '../../../../tools/bench/heap-table.ts';
 
 const wrap = (s: typeof REAL_SECTION, body: string) => `${s.start}\n${body}\n${s.end}`;
@@ -21,5 +24,15 @@ describe('kept sections of BENCHMARKS.md', () => {
     expect(both).toContain('| m2 | 1.0 | 2.0 (2.00x) | 4.0 (4.00x) | 4.0 (4.00x) | 256.0 | 256.0 | 256.0 |');
     expect(both).not.toContain(ORT_HEAP_SECTION.end);
     expect(markedSection(wrap(ORT_HEAP_SECTION, both), ORT_HEAP_SECTION)).toBe(wrap(ORT_HEAP_SECTION, both));
+  });
+});
+
+describe('writeSection', () => {
+  it('hands the current section to the body and replaces only that section of the file', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'sections-')), 'BENCHMARKS.md');
+    await writeSection(path, REAL_SECTION, (old) => `first (old: '${old}')`);
+    await writeFile(path, `${await readFile(path, 'utf8')}\ntail\n`);
+    await writeSection(path, REAL_SECTION, (old) => `second (had first: ${old.includes('first')})`);
+    expect(await readFile(path, 'utf8')).toBe(`# Benchmarks\n\n${wrap(REAL_SECTION, 'second (had first: true)')}\n\ntail\n`);
   });
 });
