@@ -25,6 +25,8 @@ export const ABLATION_MODELS: readonly CatalogModel[] = [
   { manifest: 'models/shapesworld/manifest-patch-only.json', label: 'patch-only model', policy: 'patch-only' },
   { manifest: 'models/shapesworld/manifest-no-norm-scale.json', label: 'no norm scaling', policy: 'balanced' },
   { manifest: 'models/shapesworld/manifest-no-oversample.json', label: 'no oversampling', policy: 'balanced' },
+  // Ours, beyond the paper: object tokens plus a box embedding (docs/composition.md).
+  { manifest: 'models/shapesworld/manifest-object-pos.json', label: 'object position (ours)', policy: 'balanced' },
 ];
 
 /** Folder of the shipped evaluation set (questions.json, masks.json, images/) relative to the site root. */

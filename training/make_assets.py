@@ -19,6 +19,7 @@ from PIL import Image
 from . import composition as C
 from .seeds import scene_seed
 from .shapesworld import MASK_SIZE, QUESTION_TYPES, generate_scene, make_question, rle_encode
+from .train import OUT
 
 VECTORS_FORMAT = (
     'Shared test vectors for docs/composition.md, written by training/make_assets.py (Python, float64). '
@@ -112,10 +113,10 @@ def write_vectors(path: str) -> None:
 
 
 def write_evalset(folder: str, stage: str, scenes: int, per_scene: int) -> None:
-    """Held-out scenes (PNG) of seed-range `stage` ('eval': standard scenes, 'eval-crowded':
-    crowded ones), questions balanced over types, and GT masks as RLE at 64x64."""
+    """Held-out scenes (PNG) of seed-range `stage` ('eval'/'val': standard scenes, 'eval-crowded'/
+    'val-crowded': crowded ones), questions balanced over types, and GT masks as RLE at 64x64."""
     os.makedirs(f'{folder}/images', exist_ok=True)
-    crowded = stage == 'eval-crowded'
+    crowded = stage.endswith('-crowded')
     rng = np.random.default_rng(scene_seed(stage, 0))
     questions, masks = [], {}
     for i in range(scenes):
@@ -166,7 +167,7 @@ def write_samples(folder: str, n: int) -> None:
 def main() -> None:
     """CLI entry point."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('what', choices=['vectors', 'evalset', 'samples', 'all'])
+    p.add_argument('what', choices=['vectors', 'evalset', 'samples', 'valset', 'all'])
     p.add_argument('--scenes', type=int, default=250)
     p.add_argument('--crowded', type=int, default=60, help='scenes of the crowded evaluation set')
     p.add_argument('--per-scene', type=int, default=4)
@@ -178,6 +179,9 @@ def main() -> None:
         write_evalset('public/eval/shapesworld-crowded', 'eval-crowded', a.crowded, a.per_scene)
     if a.what in ('samples', 'all'):
         write_samples('public/samples', 6)
+    if a.what in ('valset', 'all'):  # model selection only: never shipped, never reported as a result
+        write_evalset(f'{OUT}/val', 'val', a.scenes, a.per_scene)
+        write_evalset(f'{OUT}/val-crowded', 'val-crowded', a.crowded, a.per_scene)
 
 
 if __name__ == '__main__':

@@ -360,5 +360,5 @@ class DecoderLM(nn.Module):
 
     def empty_past(self, b: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """A zero-length cache."""
-        z = torch.zeros(b, self.heads, 0, self.dim // self.heads)
+        z = torch.zeros(b, self.heads, 0, self.dim // self.heads, device=self.inv_freq.device)
         return [(z, z) for _ in range(self.depth)]

@@ -22,6 +22,8 @@ RANGES: dict[str, tuple[int, int]] = {
     'eval-crowded': (920_000, 10_000),
     'amg': (930_000, 20_000),
     'samples': (950_000, 10_000),
+    'val': (960_000, 20_000),
+    'val-crowded': (980_000, 10_000),
 }
 
 
@@ -29,7 +31,7 @@ RANGES: dict[str, tuple[int, int]] = {
 FILE_STAGES: dict[str, set[str]] = {
     'data.py': {'encoder', 'segmenter', 'llm'},
     'amg.py': {'amg'},
-    'make_assets.py': {'eval', 'eval-crowded', 'samples'},
+    'make_assets.py': {'eval', 'eval-crowded', 'samples', 'val', 'val-crowded'},
     'export.py': {'samples'},
 }
 

@@ -1,4 +1,4 @@
-"""Training stages of the ShapesWorld Mask-LLaVA (CPU, deterministic seeds).
+"""Training stages of the ShapesWorld Mask-LLaVA (deterministic seeds; CPU, or `--device cuda`).
 
   encoder    ViT pretraining with dense supervision (per-patch colour/shape, CLS counts)
   segmenter  promptable segmenter: point prompts inside GT instances (min loss over 3 masks + IoU head)
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import random
 import time
@@ -181,26 +182,36 @@ def scene_from_facts(f: list) -> Scene:
 
 @torch.no_grad()
 def encode_images(vit: ViT, images: np.ndarray, batch: int = 64) -> torch.Tensor:
-    """Encoder hidden states [B, 1+N, D] for uint8 images."""
-    return torch.cat([vit(pixel_values(images[i:i + batch])) for i in range(0, len(images), batch)])
+    """Encoder hidden states [B, 1+N, D] for uint8 images (on the CPU, wherever `vit` runs)."""
+    dev = vit.cls.device
+    return torch.cat([vit(pixel_values(images[i:i + batch]).to(dev)).cpu() for i in range(0, len(images), batch)])
+
+
+def bank_scene(i: int) -> tuple[np.ndarray, np.ndarray, list]:
+    """Image, packed GT masks and facts of LLM bank scene i (a picklable unit for the worker pool)."""
+    s = llm_scene(i)
+    m = s.masks()
+    return s.image, np.packbits(m.reshape(len(m), -1), axis=1), facts(s)
 
 
 def build_features(args: argparse.Namespace) -> None:
-    """Encode a bank of training scenes once (the encoder is frozen in the LLM stage)."""
+    """Encode a bank of training scenes once (the encoder is frozen in the LLM stage). Scenes are
+    drawn by `--workers` processes; each depends only on its index, so the bank does not depend on
+    how many."""
     vit = ViT()
     vit.load_state_dict(torch.load(f'{OUT}/encoder.pt'))
-    vit.eval()
+    vit.to(args.device).eval()
     t0 = time.time()
     feats, masks, offsets, all_facts = [], [], [0], []
-    for start in range(0, args.scenes, 256):
-        scenes = [llm_scene(i) for i in range(start, min(args.scenes, start + 256))]
-        feats.append(encode_images(vit, np.stack([s.image for s in scenes])).half())
-        for s in scenes:
-            m = s.masks()
-            masks.append(np.packbits(m.reshape(len(m), -1), axis=1))
-            offsets.append(offsets[-1] + len(m))
-            all_facts.append(facts(s))
-        log('features', f'{start + len(scenes)} scenes ({time.time() - t0:.0f}s)')
+    with multiprocessing.get_context('fork').Pool(args.workers) as pool:
+        for start in range(0, args.scenes, 256):
+            scenes = pool.map(bank_scene, range(start, min(args.scenes, start + 256)))
+            feats.append(encode_images(vit, np.stack([s[0] for s in scenes])).half())
+            for _, m, f in scenes:
+                masks.append(m)
+                offsets.append(offsets[-1] + len(m))
+                all_facts.append(f)
+            log('features', f'{start + len(scenes)} scenes ({time.time() - t0:.0f}s)')
     torch.save({'feats': torch.cat(feats), 'masks': np.concatenate(masks), 'offsets': np.array(offsets),
                 'facts': all_facts}, f'{OUT}/features.pt')
     log('features', f'done in {time.time() - t0:.0f}s')
@@ -301,10 +312,11 @@ class LlmBatcher:
         return out
 
 
-def _pad(seqs: list[torch.Tensor], dim: int, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
+def _pad(seqs: list[torch.Tensor], left: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack [L_i, D] sequences into [B, L, D] (zeros where padded) and their 0/1 mask."""
     L = max(s.shape[0] for s in seqs)
-    x = torch.zeros(len(seqs), L, dim)
-    mask = torch.zeros(len(seqs), L, dtype=torch.long)
+    x = seqs[0].new_zeros(len(seqs), L, seqs[0].shape[1])
+    mask = torch.zeros(len(seqs), L, dtype=torch.long, device=x.device)
     for j, s in enumerate(seqs):
         sl = slice(L - len(s), L) if left else slice(0, len(s))
         x[j, sl] = s
@@ -319,35 +331,41 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground:
     once (left-padded) and its KV cache is reused by each question's suffix; positions count real
     tokens only, exactly as an unpadded run. Grounding: the LM head at each visual token predicts
     the words it shows (LLaVA-style alignment that makes the visual tokens readable quickly).
+    Index tensors are built on the CPU and moved once, so a GPU step is a few hundred kernels.
     """
-    prefixes, suffixes, targets, owner = [], [], [], []
-    for j, (vis, prompts, answers, _) in enumerate(items):
-        at = prompts[0].index(image_id)
-        prefixes.append(torch.cat([lm.embed(torch.tensor(prompts[0][:at])), proj(vis)], 0))
+    dev = lm.inv_freq.device
+    at = items[0][1][0].index(image_id)
+    head = items[0][1][0][:at]
+    vis = proj(torch.cat([it[0] for it in items]).to(dev)).split([len(it[0]) for it in items])
+    text = lm.embed(torch.tensor(head, device=dev))
+    xp, mp = _pad([torch.cat([text, v]) for v in vis], left=True)
+    suffixes, targets, owner = [], [], []
+    for j, (_, prompts, answers, _) in enumerate(items):
         for prompt, answer in zip(prompts, answers):
-            assert prompt[:at] == prompts[0][:at]
-            ids = prompt[at + 1:] + answer[:-1]
-            suffixes.append(lm.embed(torch.tensor(ids)))
-            t = torch.full((len(ids),), -100)
-            t[-len(answer):] = torch.tensor(answer)
-            targets.append(t)
+            assert prompt[:at] == head
+            suffixes.append(prompt[at + 1:] + answer[:-1])
+            targets.append(answer)
             owner.append(j)
-    xp, mp = _pad(prefixes, lm.dim, left=True)
+    S = max(len(ids) for ids in suffixes)
+    ids = torch.zeros(len(suffixes), S, dtype=torch.long)
+    ms = torch.zeros(len(suffixes), S, dtype=torch.long)
+    y = torch.full((len(suffixes), S), -100)
+    for j, (sfx, answer) in enumerate(zip(suffixes, targets)):
+        ids[j, :len(sfx)] = torch.tensor(sfx)
+        ms[j, :len(sfx)] = 1
+        y[j, len(sfx) - len(answer):len(sfx)] = torch.tensor(answer)
+    ids, ms, y = ids.to(dev), ms.to(dev), y.to(dev)
     pp = (mp.cumsum(1) - 1).clamp(min=0)
     plogits, past = lm(xp, mp, pp, lm.empty_past(xp.shape[0]))
-    idx = torch.tensor(owner)
+    idx = torch.tensor(owner, device=dev)
     past = [(k[idx], v[idx]) for k, v in past]
-    xs, ms = _pad(suffixes, lm.dim, left=False)
-    y = torch.full(ms.shape, -100)
-    for j, t in enumerate(targets):
-        y[j, :len(t)] = t
-    ps = mp.sum(1)[idx, None] + torch.arange(xs.shape[1])[None]
-    logits, _ = lm(xs, torch.cat([mp[idx], ms], 1), ps, past)
+    ps = mp.sum(1)[idx, None] + torch.arange(S, device=dev)[None]
+    logits, _ = lm(lm.embed(ids), torch.cat([mp[idx], ms], 1), ps, past)
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
     if ground > 0:
         rows, cols, words, weights = [], [], [], []
         L = xp.shape[1]
-        for j, (vis, _, _, tg) in enumerate(items):
+        for j, (_, _, _, tg) in enumerate(items):
             for t, ws in enumerate(tg):
                 for w in ws:
                     rows.append(j)
@@ -355,9 +373,9 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground:
                     words.append(w)
                     weights.append(1.0 / len(ws))
         if rows:
-            lp = F.log_softmax(plogits[torch.tensor(rows), torch.tensor(cols)], -1)
-            nll = -lp.gather(1, torch.tensor(words)[:, None])[:, 0]
-            w = torch.tensor(weights)
+            lp = F.log_softmax(plogits[torch.tensor(rows, device=dev), torch.tensor(cols, device=dev)], -1)
+            nll = -lp.gather(1, torch.tensor(words, device=dev)[:, None])[:, 0]
+            w = torch.tensor(weights, device=dev)
             loss = loss + ground * (nll * w).sum() / w.sum()
     with torch.no_grad():
         sel = y != -100
@@ -365,18 +383,24 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground:
     return loss, acc
 
 
+def cpu_state(m: nn.Module) -> dict[str, torch.Tensor]:
+    """A module's weights on the CPU (checkpoints load anywhere)."""
+    return {k: v.cpu() for k, v in m.state_dict().items()}
+
+
 def object_position_mode(args: argparse.Namespace) -> str:
-    """The object position embedding of an LLM run (docs/composition.md; none for ablations without it)."""
-    return 'none' if args.no_object_pos or args.patch_only else 'box-sincos'
+    """The object position embedding of an LLM run (docs/composition.md): only with `--object-pos`,
+    our extension, which lost ~6 points on the validation scenes (training/README.md)."""
+    return 'box-sincos' if args.object_pos and not args.patch_only else 'none'
 
 
 def train_llm(args: argparse.Namespace) -> None:
     """Projector + decoder LLM on the frozen encoder's composed tokens."""
     seed_all(args.seed + 2)
     tok = Tokenizer()
-    bank = torch.load(f'{OUT}/features.pt')
-    lm = DecoderLM(tok.size, LLM_DIM, LLM_DEPTH, LLM_HEADS)
-    proj = Projector(128, LLM_DIM)
+    bank = torch.load(f'{OUT}/features.pt', weights_only=False)  # our own file: arrays and facts
+    lm = DecoderLM(tok.size, LLM_DIM, LLM_DEPTH, LLM_HEADS).to(args.device)
+    proj = Projector(128, LLM_DIM).to(args.device)
     params = list(lm.parameters()) + list(proj.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     batcher = LlmBatcher(tok, bank, 'none' if args.no_norm_scale else 'per-image', object_position_mode(args),
@@ -400,13 +424,14 @@ def train_llm(args: argparse.Namespace) -> None:
         if step % 25 == 0:
             log('llm', f'step {step} loss {loss.item():.3f} tok-acc {acc.item():.3f} ({time.time() - t0:.0f}s)')
         if step % 200 == 0 and step:
-            torch.save({'lm': lm.state_dict(), 'proj': proj.state_dict(), 'step': step}, f'{OUT}/{args.name}.pt')
+            torch.save({'lm': cpu_state(lm), 'proj': cpu_state(proj), 'step': step}, f'{OUT}/{args.name}.pt')
         step += 1
-    torch.save({'lm': lm.state_dict(), 'proj': proj.state_dict(), 'step': step}, f'{OUT}/{args.name}.pt')
+    torch.save({'lm': cpu_state(lm), 'proj': cpu_state(proj), 'step': step}, f'{OUT}/{args.name}.pt')
     with open(f'{OUT}/{args.name}.json', 'w') as f:
         json.dump({'steps': step, 'seconds': time.time() - t0, 'patch_only': args.patch_only,
                    'norm_scale': not args.no_norm_scale, 'oversample': not args.no_oversample,
-                   'object_position': object_position_mode(args)}, f)
+                   'object_position': object_position_mode(args), 'device': args.device,
+                   'scenes_per_step': args.scenes_per_step, 'questions_per_scene': args.questions_per_scene}, f)
     log('llm', f'{args.name} done: {step} steps in {time.time() - t0:.0f}s')
 
 
@@ -425,6 +450,7 @@ def main() -> None:
     s.add_argument('--lr', type=float, default=1e-3)
     f = sub.add_parser('features')
     f.add_argument('--scenes', type=int, default=8000)
+    f.add_argument('--workers', type=int, default=2, help='processes drawing scenes')
     m = sub.add_parser('llm')
     m.add_argument('--name', default='llm-main')
     m.add_argument('--steps', type=int, default=1500)
@@ -436,10 +462,12 @@ def main() -> None:
     m.add_argument('--patch-only', action='store_true', help='ablation: the LLM never sees CLS/object tokens')
     m.add_argument('--no-norm-scale', action='store_true', help='ablation: CLS/object tokens not norm-scaled')
     m.add_argument('--no-oversample', action='store_true', help='ablation: balanced plans only')
-    m.add_argument('--no-object-pos', action='store_true', help='ablation: object tokens without the box embedding')
+    m.add_argument('--object-pos', action='store_true', help='ablation (our extension): object tokens get the box embedding')
     for sp in (e, s, f, m):
         sp.add_argument('--seed', type=int, default=0)
         sp.add_argument('--threads', type=int, default=2)
+    for sp in (f, m):
+        sp.add_argument('--device', default='cpu', help="torch device ('cuda' where a GPU is lent; same code)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(OUT, exist_ok=True)

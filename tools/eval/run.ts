@@ -123,6 +123,7 @@ function findings(result: ExperimentResult, budgets: ReadonlyArray<number | 'ful
     `- **RQ2, can tokens be dropped at test time without retraining?** Three kinds at each budget minus full: ${per((b) => diff(all('three kinds', b), all('three kinds', 'full')))} points.`,
     `- **RQ3, does norm scaling matter?** ${ablation('no norm scaling')}.`,
     `- **RQ4, does training with varied, object-rich plans (oversampling) matter, and do object tokens matter in training?** ${ablation('no oversampling')}; ${ablation('patch-only model')}.`,
+    `- **Ours, beyond the paper: does a box embedding on object tokens help?** ${ablation('object position (ours)')}.`,
   ];
 }
 
