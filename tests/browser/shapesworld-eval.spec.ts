@@ -5,17 +5,16 @@ import { accuracy, type SweepRow, type Tally } from '../../src/eval/summary.ts';
 
 // Semantic checks on the trained ShapesWorld model and its shipped evaluation set, through the
 // whole SDK (AMG masks, planner, composition, LLM). Decoding is greedy and the scenes fixed, so the
-// outcome is deterministic; the thresholds sit between today's numbers on the first 20 scenes and
-// those of a composition bug (every object token pooled from its mirrored mask):
-//   15 tokens, attribute + count, three kinds minus patch only: 29 - 20 = 9 (mirrored: 24 - 20 = 4)
-//   15 tokens, attribute, three kinds: 13/20 (mirrored: 9/20)
-//   9 tokens object-first (CLS + the objects, almost no patches), exist + count + attribute:
-//     48/64 (mirrored: 37/64)
-//   57 tokens, all: 55/80, attribute 13/20. At 57 (1+36+K, K ~4) the 36 patch tokens carry what
-//     the questions need: the mirrored run scores the same (56/80, attribute 13/20), so 57 is
-//     checked for right answers only, and budgets 15 and 9 catch the bug. Relative position is at
-//     chance for this model (8/16 at 57), so it is logged, not checked.
-// Mask IoU 0.666 on these scenes.
+// outcome is deterministic; the thresholds sit between the v2 model's numbers on the first 20
+// scenes and those of a composition bug (every object token pooled from its mirrored mask),
+// exist + count + attribute (64 questions):
+//   15 tokens, three kinds: 53/64 (mirrored: 41/64); threshold 47
+//   15 tokens, three kinds minus patch only: 53 - 44 = +9 (mirrored: 41 - 44 = -3); threshold +3
+//   9 tokens object-first (CLS + the objects, almost no patches): 52/64 (mirrored: 38/64); 0.7
+// At 57 (1+36+K, K ~4) the 36 patch tokens carry what the questions need: the mirrored run scores
+// the same (all 60/80 against 59/80, attribute 17/20 both), so 57 is checked for right answers
+// only (all >= 0.65, attribute >= 0.75), and budgets 15 and 9 catch the bug. Relative position is
+// below chance for this model (5/16 at 57), so it is logged, not checked. Mask IoU 0.665.
 const SCENES = 20;
 
 /** The tallies of several question types added up. */
@@ -35,10 +34,11 @@ test('ShapesWorld: right answers at budget 57, from object tokens alone, and abo
   expect(result.images).toBe(SCENES);
   const row = (variant: string, budget: number): SweepRow => result.rows.find((r) => r.variant === variant && r.budget === budget)!;
   const at57 = row('three kinds', 57);
-  const three15 = correctOf(row('three kinds', 15), ['attribute', 'count']);
-  const patch15 = correctOf(row('patch only', 15), ['attribute', 'count']);
+  const named = ['attribute', 'count', 'exist'];
+  const three15 = correctOf(row('three kinds', 15), named);
+  const patch15 = correctOf(row('patch only', 15), named);
   const summary = Object.entries(at57.byType).map(([t, v]) => `${t} ${v.correct}/${v.total}`).join(', ');
-  console.log(`ShapesWorld, ${SCENES} scenes at 57 tokens: ${summary}; at 15 attribute+count: three kinds ${three15.correct}/${three15.total}, patch only ${patch15.correct}/${patch15.total}; mask IoU ${result.sweep.maskQuality[0]?.meanBestIoU.toFixed(3)}`);
+  console.log(`ShapesWorld, ${SCENES} scenes at 57 tokens: ${summary}; at 15 exist+count+attribute: three kinds ${three15.correct}/${three15.total}, patch only ${patch15.correct}/${patch15.total}; mask IoU ${result.sweep.maskQuality[0]?.meanBestIoU.toFixed(3)}`);
   for (const r of result.rows) console.log(`${r.variant} @${r.budget}: ${Object.entries(r.byType).map(([t, v]) => `${t} ${v.correct}/${v.total}`).join(', ')}`);
 
   // The first counting question of the set, answered right at budget 57.
@@ -46,14 +46,13 @@ test('ShapesWorld: right answers at budget 57, from object tokens alone, and abo
   expect(firstCount.answer, firstCount.question).toBe(firstCount.expected);
   expect(at57.tokens).toBeGreaterThan(40);
   expect(Object.keys(at57.byType).sort()).toEqual(['attribute', 'count', 'exist', 'position']);
-  expect(accuracy(at57.all), `all: ${at57.all.correct}/${at57.all.total}`).toBeGreaterThanOrEqual(0.6);
+  expect(accuracy(at57.all), `all: ${at57.all.correct}/${at57.all.total}`).toBeGreaterThanOrEqual(0.65);
   const attr57 = at57.byType.attribute!;
-  expect(accuracy(attr57), `attribute at 57: ${attr57.correct}/${attr57.total}`).toBeGreaterThanOrEqual(0.6);
-  const attr15 = row('three kinds', 15).byType.attribute!;
-  expect(accuracy(attr15), `attribute at 15 (object tokens name colour and shape): ${attr15.correct}/${attr15.total}`).toBeGreaterThanOrEqual(0.6);
-  const named = correctOf(row('objects first', 9), ['attribute', 'count', 'exist']);
-  expect(accuracy(named), `object-first at 9, exist+count+attribute: ${named.correct}/${named.total}`).toBeGreaterThanOrEqual(0.65);
-  expect(three15.correct - patch15.correct, 'object tokens add colour and shape at budget 15').toBeGreaterThanOrEqual(7);
+  expect(accuracy(attr57), `attribute at 57: ${attr57.correct}/${attr57.total}`).toBeGreaterThanOrEqual(0.75);
+  expect(three15.correct, `three kinds at 15, exist+count+attribute: ${three15.correct}/${three15.total}`).toBeGreaterThanOrEqual(47);
+  const first9 = correctOf(row('objects first', 9), named);
+  expect(accuracy(first9), `object-first at 9, exist+count+attribute: ${first9.correct}/${first9.total}`).toBeGreaterThanOrEqual(0.7);
+  expect(three15.correct - patch15.correct, 'object tokens add colour and shape at budget 15').toBeGreaterThanOrEqual(3);
   expect(result.sweep.maskQuality[0]!.meanBestIoU).toBeGreaterThan(0.6);
 });
 
