@@ -108,17 +108,17 @@ try {
   const firstTask = taskAt(tasks, firstPlan!);
   const from = firstTask?.start ?? firstPlan!;
   const inputs = eventDispatches(events, main, 'input').filter((t) => t > stepsAt! && t < doneAt!);
-  /** The figures by one measure, scaled (CPU time x the throttling rate estimates throttled time on an idle machine). */
-  const figures = (measure: Measure, scale: number): Figures => {
-    const steps = stepCosts(tasks, inputs, doneAt!, measure).map((v) => v * scale);
-    const of = (t: Task | null) => (t ? measure(t) * scale : Number.NaN);
+  /** The figures by one measure. */
+  const figures = (measure: Measure): Figures => {
+    const steps = stepCosts(tasks, inputs, doneAt!, measure);
+    const of = (t: Task | null) => (t ? measure(t) : Number.NaN);
     return {
       stepMedianMs: median(steps),
       stepP95Ms: quantile(steps, 0.95),
       stepMaxMs: Math.max(...steps),
       firstTaskMs: of(firstTask),
       longestUntilDragMs: of(longestTask(tasks, from, stepsAt!, measure)),
-      busyUntilDragMs: busyTime(tasks, from, stepsAt!, measure) * scale,
+      busyUntilDragMs: busyTime(tasks, from, stepsAt!, measure),
       longestTaskMs: of(longestTask(tasks, -Infinity, Infinity, measure)),
     };
   };
@@ -133,8 +133,8 @@ try {
     moves,
     moveGapMs: MOVE_GAP_MS,
     steps: inputs.length,
-    wall: figures(wall, 1),
-    cpu: figures(cpu, EMULATION.cpuThrottling),
+    wall: figures(wall),
+    cpu: figures(cpu),
     longTasks: { count: longTasks.length, maxMs: longTasks.length > 0 ? Math.max(...longTasks) : 0 },
   };
 } finally {
