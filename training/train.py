@@ -312,15 +312,14 @@ class LlmBatcher:
         return out
 
 
-def _pad(seqs: list[torch.Tensor], left: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """Stack [L_i, D] sequences into [B, L, D] (zeros where padded) and their 0/1 mask."""
+def _pad_left(seqs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack [L_i, D] sequences into [B, L, D], left-padded with zeros, and their 0/1 mask."""
     L = max(s.shape[0] for s in seqs)
     x = seqs[0].new_zeros(len(seqs), L, seqs[0].shape[1])
     mask = torch.zeros(len(seqs), L, dtype=torch.long, device=x.device)
     for j, s in enumerate(seqs):
-        sl = slice(L - len(s), L) if left else slice(0, len(s))
-        x[j, sl] = s
-        mask[j, sl] = 1
+        x[j, L - len(s):] = s
+        mask[j, L - len(s):] = 1
     return x, mask
 
 
@@ -338,7 +337,7 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground:
     head = items[0][1][0][:at]
     vis = proj(torch.cat([it[0] for it in items]).to(dev)).split([len(it[0]) for it in items])
     text = lm.embed(torch.tensor(head, device=dev))
-    xp, mp = _pad([torch.cat([text, v]) for v in vis], left=True)
+    xp, mp = _pad_left([torch.cat([text, v]) for v in vis])
     suffixes, targets, owner = [], [], []
     for j, (_, prompts, answers, _) in enumerate(items):
         for prompt, answer in zip(prompts, answers):
