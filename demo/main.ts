@@ -45,6 +45,7 @@ const ui = {
   app: $('app'),
   stage: $('stage'),
   canvas: $<HTMLCanvasElement>('overlay'),
+  tokenLayer: $('token-layer'),
   stageEmpty: $('stage-empty'),
   stageBusy: $('stage-busy'),
   clsBadge: $('cls-badge'),
@@ -70,7 +71,7 @@ const ui = {
 };
 
 const config = readConfig(location.href);
-const overlay = new TokenOverlay(ui.canvas);
+const overlay = new TokenOverlay(ui.canvas, ui.tokenLayer);
 const answers = new AnswerPanel(ui.answers);
 let vlm: MaskLlava | null = null;
 let image: EncodedImage | null = null;

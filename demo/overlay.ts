@@ -1,13 +1,17 @@
 /**
  * Draws the three kinds of visual token on the image: the pooled patch grid as cells, object
  * masks filled in their id's colour, masks cut by the budget as dashed outlines and masks removed
- * by IoU pruning hatched. On a phone the slider must stay fluid, so what does not change per step
- * is cached at the canvas's device-pixel size: the backdrop (image + veil), the hatched union of
- * pruned masks (it changes with the IoU threshold only) and each mask's sprites, built in short
- * background slices after a new image so that no task runs long. A step blits.
+ * by IoU pruning hatched. On a phone the slider must stay fluid, and every change to a canvas
+ * costs the main thread a copy of all its pixels at the next frame (~11 ms per step for a
+ * 1071 x 1071 canvas under 4x throttling). So the canvas holds only what changes with the image
+ * or the IoU threshold (image, veil, hatched union of pruned masks); what a budget step changes
+ * lives in a layer of elements above it: the grid is a CSS gradient sized by two custom
+ * properties, and each mask's sprites (built at the canvas's device-pixel size in short background
+ * slices after a new image, so that no task runs long) are small canvases that a step shows or
+ * hides. A step writes a few attributes and copies no pixels.
  */
 import type { BitMask, Box } from 'mask-llava-web';
-import { type MaskShape, type MaskSprites, type MaskState, labelAt, maskShape, maskSprites } from './mask-sprites.ts';
+import { type MaskShape, type MaskSprites, type MaskState, type Sprite, labelAt, maskShape, maskSprites } from './mask-sprites.ts';
 
 /** What a plan selects, in the terms the overlay draws. */
 export interface OverlayPlan {
@@ -22,10 +26,23 @@ export interface OverlayPlan {
 /** Work per background slice: short enough that a throttled phone CPU stays under 50 ms a task. */
 const SLICE_MS = 8;
 
-/** Renders one encoded image and its plans onto a canvas. */
+/** A mask's elements in the token layer, one per state, and the state shown. */
+interface MaskElements {
+  shapes: Record<MaskState, HTMLCanvasElement>;
+  labels: Record<MaskState, HTMLCanvasElement>;
+  shown: MaskState | null;
+}
+
+/** Stacking of the token layer: outlines by state under the objects, every label on top. */
+const Z: Record<MaskState, number> = { pruned: 1, cut: 2, object: 3 };
+const LABEL_Z = 4;
+
+/** Renders one encoded image and its plans onto a canvas and the token layer above it. */
 export class TokenOverlay {
   readonly #canvas: HTMLCanvasElement;
   readonly #ctx: CanvasRenderingContext2D;
+  readonly #layer: HTMLElement;
+  readonly #grid: HTMLElement;
   #image: CanvasImageSource | null = null;
   #frame: Box = [0, 0, 1, 1];
   #masks: readonly BitMask[] = [];
@@ -34,19 +51,35 @@ export class TokenOverlay {
   #shapes: MaskShape[] = [];
   /** Per image and canvas size (`#size`). */
   #size = '';
-  #backdrop: HTMLCanvasElement | null = null;
-  #sprites: MaskSprites[] = [];
-  #pruned: { key: string; layer: HTMLCanvasElement } | null = null;
+  #elements: MaskElements[] = [];
+  /** What the canvas shows: the pruned set it was drawn with, or null for the bare image. */
+  #drawn: string | null | undefined;
   #hatch: CanvasPattern | null = null;
   #building = 0;
   #redraw = 0;
+  /** The canvas's device-pixel size as the ResizeObserver last reported it. */
+  #pixels: [number, number] | null = null;
 
-  constructor(canvas: HTMLCanvasElement) {
+  /** `layer` is an element laid exactly over `canvas`, for the parts a budget step changes. */
+  constructor(canvas: HTMLCanvasElement, layer: HTMLElement) {
     this.#canvas = canvas;
     const ctx = canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('This browser cannot draw on a 2D canvas.');
     this.#ctx = ctx;
-    new ResizeObserver(() => this.draw()).observe(canvas);
+    this.#layer = layer;
+    this.#grid = document.createElement('div');
+    this.#grid.className = 'token-grid';
+    layer.replaceChildren(this.#grid);
+    // The observer's size, not clientWidth: reading layout in a step would force one right after the
+    // token strip changed (~4 ms of a throttled step).
+    new ResizeObserver(([entry]) => {
+      const device = entry?.devicePixelContentBoxSize?.[0];
+      const css = entry?.contentBoxSize[0];
+      const dpr = window.devicePixelRatio || 1;
+      if (device) this.#pixels = [device.inlineSize, device.blockSize];
+      else if (css) this.#pixels = [Math.round(css.inlineSize * dpr), Math.round(css.blockSize * dpr)];
+      this.draw();
+    }).observe(canvas);
   }
 
   /** Shows a new image; `frame` is the part of it the masks cover. Clears the plan. */
@@ -72,52 +105,66 @@ export class TokenOverlay {
   draw(): void {
     const canvas = this.#canvas;
     const dpr = window.devicePixelRatio || 1;
-    const width = Math.max(1, Math.round(canvas.clientWidth * dpr));
-    const height = Math.max(1, Math.round(canvas.clientHeight * dpr));
+    const [w, h] = this.#pixels ?? [canvas.clientWidth * dpr, canvas.clientHeight * dpr];
+    const width = Math.max(1, Math.round(w));
+    const height = Math.max(1, Math.round(h));
     if (canvas.width !== width || canvas.height !== height) {
       canvas.width = width;
       canvas.height = height;
+      this.#drawn = undefined;
     }
-    const ctx = this.#ctx;
     if (!this.#image) {
-      ctx.fillStyle = '#0f172a';
-      ctx.fillRect(0, 0, width, height);
+      this.#ctx.fillStyle = '#0f172a';
+      this.#ctx.fillRect(0, 0, width, height);
+      this.#drawn = undefined;
+      this.#showPlan(null);
       return;
     }
     const size = `${width}x${height}@${dpr}`;
     if (size !== this.#size) this.#resize(size);
     const plan = this.#plan;
-    if (!plan) {
-      this.#drawImage(ctx, width, height);
-      return;
+    // The canvas is redrawn only when what it shows changes: a budget step leaves it alone.
+    const key = plan ? plan.pruned.join(',') : null;
+    if (key !== this.#drawn) {
+      this.#drawImage(this.#ctx, width, height);
+      if (plan) this.#drawPruned(plan.pruned, width, height, dpr);
+      this.#drawn = key;
     }
-    ctx.drawImage((this.#backdrop ??= this.#drawBackdrop(width, height)), 0, 0);
-    if (plan.pruned.length > 0) ctx.drawImage(this.#prunedLayer(plan.pruned, width, height, dpr), 0, 0);
-    drawGrid(ctx, plan.grid, width, height, dpr);
-    const used = new Set(plan.objects);
-    const pruned = new Set(plan.pruned);
-    const cut = this.#masks.map((_, id) => id).filter((id) => !used.has(id) && !pruned.has(id));
-    const layers: Array<[readonly number[], MaskState]> = [[plan.pruned, 'pruned'], [cut, 'cut'], [plan.objects, 'object']];
-    for (const [ids, state] of layers) {
-      for (const id of ids) {
-        const s = this.#sprites[id]?.[state].shape;
-        if (s) ctx.drawImage(s.image, s.x, s.y);
-      }
-    }
-    for (const [ids, state] of layers) {
-      for (const id of ids) {
-        const label = this.#sprites[id]?.[state].label;
-        if (label) ctx.drawImage(label.image, ...labelAt(this.#shapes[id]!, label, width, height));
-      }
-    }
+    this.#showPlan(plan);
   }
 
-  /** A new canvas size (or image): drop what was drawn at the old one and rebuild in the background. */
+  /** Sets the grid and shows each built mask's sprite for its state in the plan (none without one). */
+  #showPlan(plan: OverlayPlan | null): void {
+    const [rows, cols] = plan?.grid ?? [0, 0];
+    const grid = this.#grid;
+    grid.hidden = rows === 0 || cols === 0;
+    if (!grid.hidden && (grid.style.getPropertyValue('--rows') !== String(rows) || grid.style.getPropertyValue('--cols') !== String(cols))) {
+      grid.style.setProperty('--rows', String(rows));
+      grid.style.setProperty('--cols', String(cols));
+    }
+    const used = new Set(plan?.objects);
+    const pruned = new Set(plan?.pruned);
+    this.#elements.forEach((el, id) => {
+      const state: MaskState | null = !plan ? null : used.has(id) ? 'object' : pruned.has(id) ? 'pruned' : 'cut';
+      if (state === el.shown) return;
+      if (el.shown) {
+        el.shapes[el.shown].hidden = true;
+        el.labels[el.shown].hidden = true;
+      }
+      if (state) {
+        el.shapes[state].hidden = false;
+        el.labels[state].hidden = false;
+      }
+      el.shown = state;
+    });
+  }
+
+  /** A new canvas size (or image): drop the sprites made for the old one and rebuild in the background. */
   #resize(size: string): void {
     this.#size = size;
-    this.#backdrop = null;
-    this.#sprites = [];
-    this.#pruned = null;
+    this.#elements = [];
+    this.#layer.replaceChildren(this.#grid);
+    this.#drawn = undefined;
     this.#hatch = null;
     const job = ++this.#building;
     const step = (): void => {
@@ -125,12 +172,16 @@ export class TokenOverlay {
       const until = performance.now() + SLICE_MS;
       const { width, height } = this.#canvas;
       const dpr = window.devicePixelRatio || 1;
-      let id = this.#sprites.length;
+      let id = this.#elements.length;
+      const built: HTMLCanvasElement[] = [];
       while (id < this.#masks.length && performance.now() < until) {
         const shape = (this.#shapes[id] ??= maskShape(this.#masks[id]!, id));
-        this.#sprites.push(maskSprites(shape, width, height, dpr));
+        const el = placeSprites(shape, maskSprites(shape, width, height, dpr), width, height);
+        this.#elements.push(el);
+        built.push(...Object.values(el.shapes), ...Object.values(el.labels));
         id++;
       }
+      this.#layer.append(...built);
       this.#requestDraw();
       if (id < this.#masks.length) setTimeout(step, 0);
     };
@@ -147,17 +198,6 @@ export class TokenOverlay {
   }
 
   /** The image scaled to the canvas under a light veil, which keeps colours readable on busy images. */
-  #drawBackdrop(width: number, height: number): HTMLCanvasElement {
-    const layer = document.createElement('canvas');
-    layer.width = width;
-    layer.height = height;
-    const ctx = layer.getContext('2d', { alpha: false })!;
-    this.#drawImage(ctx, width, height);
-    ctx.fillStyle = 'rgba(15, 23, 42, 0.18)';
-    ctx.fillRect(0, 0, width, height);
-    return layer;
-  }
-
   #drawImage(ctx: CanvasRenderingContext2D, width: number, height: number): void {
     ctx.fillStyle = '#0f172a';
     ctx.fillRect(0, 0, width, height);
@@ -165,14 +205,15 @@ export class TokenOverlay {
     ctx.imageSmoothingEnabled = true;
     // A frame past the image's edges (padding encoders) is clipped by drawImage, leaving the backdrop.
     ctx.drawImage(this.#image!, x0, y0, x1 - x0, y1 - y0, 0, 0, width, height);
+    ctx.fillStyle = 'rgba(15, 23, 42, 0.18)';
+    ctx.fillRect(0, 0, width, height);
   }
 
-  /** The union of the pruned masks, hatched; rebuilt only when the pruned set changes. */
-  #prunedLayer(ids: readonly number[], width: number, height: number, dpr: number): HTMLCanvasElement {
-    const key = ids.join(',');
-    if (this.#pruned?.key === key) return this.#pruned.layer;
-    const layer = this.#pruned?.layer ?? document.createElement('canvas');
-    layer.width = width; // also clears it
+  /** The union of the pruned masks, hatched, over the image. */
+  #drawPruned(ids: readonly number[], width: number, height: number, dpr: number): void {
+    if (ids.length === 0) return;
+    const layer = document.createElement('canvas');
+    layer.width = width;
     layer.height = height;
     const ctx = layer.getContext('2d')!;
     ctx.imageSmoothingEnabled = true;
@@ -186,36 +227,39 @@ export class TokenOverlay {
     ctx.globalCompositeOperation = 'source-in';
     ctx.fillStyle = (this.#hatch ??= hatchPattern(ctx, dpr));
     ctx.fillRect(0, 0, width, height);
-    this.#pruned = { key, layer };
-    return layer;
+    this.#ctx.drawImage(layer, 0, 0);
   }
 }
 
-function drawGrid(ctx: CanvasRenderingContext2D, [rows, cols]: [number, number], width: number, height: number, dpr: number): void {
-  if (rows === 0 || cols === 0) return;
-  const cw = width / cols;
-  const ch = height / rows;
-  // One path per pass: a single fill and a single stroke rasterise faster than a call per cell.
-  const cells = new Path2D();
-  for (let i = 0; i < rows; i++) {
-    for (let j = i % 2; j < cols; j += 2) cells.rect(j * cw, i * ch, cw, ch);
-  }
-  ctx.fillStyle = 'rgba(56, 189, 248, 0.16)';
-  ctx.fill(cells);
-  ctx.strokeStyle = 'rgba(186, 230, 253, 0.85)';
-  ctx.lineWidth = Math.max(1, dpr);
-  ctx.beginPath();
-  for (let i = 0; i <= rows; i++) {
-    const y = Math.round(i * ch) + 0.5;
-    ctx.moveTo(0, y);
-    ctx.lineTo(width, y);
-  }
-  for (let j = 0; j <= cols; j++) {
-    const x = Math.round(j * cw) + 0.5;
-    ctx.moveTo(x, 0);
-    ctx.lineTo(x, height);
-  }
-  ctx.stroke();
+/**
+ * A mask's sprites as hidden elements of the token layer, placed in percent of the canvas so
+ * that they stay on their mask whatever CSS size the canvas is later shown at.
+ */
+function placeSprites(shape: MaskShape, sprites: MaskSprites, width: number, height: number): MaskElements {
+  const place = (s: Sprite, z: number): HTMLCanvasElement => {
+    const el = s.image;
+    el.hidden = true;
+    el.className = 'token-sprite';
+    Object.assign(el.style, {
+      left: `${(100 * s.x) / width}%`,
+      top: `${(100 * s.y) / height}%`,
+      width: `${(100 * el.width) / width}%`,
+      height: `${(100 * el.height) / height}%`,
+      zIndex: String(z),
+    });
+    return el;
+  };
+  const states: MaskState[] = ['object', 'cut', 'pruned'];
+  const pick = (f: (state: MaskState) => HTMLCanvasElement) => Object.fromEntries(states.map((st) => [st, f(st)])) as Record<MaskState, HTMLCanvasElement>;
+  return {
+    shapes: pick((st) => place(sprites[st].shape, Z[st])),
+    labels: pick((st) => {
+      const label = sprites[st].label;
+      const [x, y] = labelAt(shape, label, width, height);
+      return place({ image: label.image, x, y }, LABEL_Z);
+    }),
+    shown: null,
+  };
 }
 
 function hatchPattern(ctx: CanvasRenderingContext2D, dpr: number): CanvasPattern {

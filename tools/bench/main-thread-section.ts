@@ -25,7 +25,7 @@ export interface MainThreadResult {
   /** The demo's image line for the sample it opened. */
   sample: string;
   budgetRange: [number, number];
-  /** Mouse moves of the drag (one CSS pixel each); `steps.count` of them changed the value. */
+  /** Mouse moves of the drag (one per value); `steps` of them changed the value. */
   moves: number;
   /** Wall time between mouse moves. */
   moveGapMs: number;
@@ -33,7 +33,7 @@ export interface MainThreadResult {
   steps: number;
   /** Wall time on the trace clock (what a user waits, inflated by other load on the machine). */
   wall: Figures;
-  /** The main thread's CPU time x the throttling rate: the same figures, free of other load. */
+  /** The main thread's CPU time (which under throttling includes the throttle): the same figures, free of other load. */
   cpu: Figures;
   /** PerformanceObserver('longtask') over the page's whole life, load included. */
   longTasks: { count: number; maxMs: number };
@@ -66,6 +66,6 @@ export function mainThreadSection(r: MainThreadResult): string {
     '',
     `Wall is time on the trace clock: what a user of this machine would wait, inflated when other work shares its cores. The second column is the main thread's CPU time in the same tasks (the trace's thread time). Under Chromium's throttling that time already includes the throttle, so it is not multiplied (one unthrottled run on this machine, 2026-11-29: median step 11.6 ms CPU, 15.0 ms wall; a run throttled 4x just before: 55.6 and 58.2): it is the throttled cost without the delays that other work adds.`,
     '',
-    `A step is the main-thread busy time from the task that dispatched one \`input\` event of the slider to the task that dispatched the next: the handler, the re-plan and the frame it causes. The mouse dragged the thumb across the slider (budget ${r.budgetRange[0]}..${r.budgetRange[1]}) one CSS pixel per move, every ${r.moveGapMs} ms; ${r.moves} moves changed the value ${r.steps} times. PerformanceObserver('longtask') over the page's whole life (model load included): ${r.longTasks.count} tasks over 50 ms, longest ${ms(r.longTasks.maxMs)} ms.`,
+    `A step is the main-thread busy time from the task that dispatched one \`input\` event of the slider to the task that dispatched the next: the handler, the re-plan and the frame it causes. The mouse dragged the thumb across the slider (budget ${r.budgetRange[0]}..${r.budgetRange[1]}), each move onto the next value's thumb position, every ${r.moveGapMs} ms, its events sent over the DevTools protocol (Playwright's own mouse adds a listener and a timer per move while a button is down, for its drag-and-drop detection: ~2 ms of a throttled step that is not the page's); ${r.moves} moves changed the value ${r.steps} times. PerformanceObserver('longtask') over the page's whole life (model load included): ${r.longTasks.count} tasks over 50 ms, longest ${ms(r.longTasks.maxMs)} ms.`,
   ].join('\n');
 }

@@ -12,7 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, CDPSession, Page } from '@playwright/test';
 import { median } from '../../src/eval/summary.ts';
 import { machineInfo } from '../browser/machine.ts';
 import { openPage, repoRoot } from '../browser/session.ts';
@@ -45,25 +45,36 @@ function instrument(marker: string): void {
   seen.observe(document, { subtree: true, childList: true, characterData: true });
 }
 
-async function throttle(page: Page): Promise<void> {
+async function throttle(page: Page): Promise<CDPSession> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: EMULATION.cpuThrottling });
+  return cdp;
 }
 
-/** Drags the budget slider's thumb from its left end to its right end, one CSS pixel a move. */
-async function dragBudget(page: Page): Promise<number> {
+/**
+ * Drags the budget slider's thumb from its left end to its right end, one move per value: each
+ * move lands on the next value's thumb position (fractional CSS pixels), so every move is a step.
+ * The mouse events go straight to the DevTools protocol: Playwright's own mouse adds a listener and
+ * a timer to every move while a button is down (its drag-and-drop detection), work that is not
+ * the page's.
+ */
+async function dragBudget(page: Page, cdp: CDPSession): Promise<number> {
   const box = await page.locator('#budget').boundingBox();
   if (!box) throw new Error('the budget slider is not on screen');
   const y = box.y + box.height / 2;
-  const value = await page.locator('#budget').evaluate((el: HTMLInputElement) => (Number(el.value) - Number(el.min)) / (Number(el.max) - Number(el.min)));
-  await page.mouse.move(box.x + 8 + value * (box.width - 16), y); // the thumb (16 px wide in Chromium)
-  await page.mouse.down();
+  const [min, max, value] = await page.locator('#budget').evaluate((el: HTMLInputElement) => [Number(el.min), Number(el.max), Number(el.value)]);
+  // The thumb (16 px wide in Chromium) travels over the track less its own width.
+  const at = (v: number) => box.x + 8 + ((v - min) / (max - min)) * (box.width - 16);
+  const mouse = (type: 'mousePressed' | 'mouseMoved' | 'mouseReleased', x: number) =>
+    cdp.send('Input.dispatchMouseEvent', { type, x, y, button: 'left', buttons: type === 'mouseReleased' ? 0 : 1, clickCount: type === 'mouseMoved' ? 0 : 1 });
+  await mouse('mouseMoved', at(value));
+  await mouse('mousePressed', at(value));
   let moves = 0;
-  for (let x = Math.floor(box.x); x <= Math.ceil(box.x + box.width); x++, moves++) {
-    await page.mouse.move(x, y);
+  for (let v = min; v <= max; v++, moves++) {
+    await mouse('mouseMoved', at(v));
     await page.waitForTimeout(MOVE_GAP_MS);
   }
-  await page.mouse.up();
+  await mouse('mouseReleased', at(max));
   return moves;
 }
 
@@ -83,7 +94,7 @@ const session = await openPage('/demo/index.html', {
 let result: MainThreadResult;
 try {
   const { page } = session;
-  await throttle(page); // again after navigation, in case the renderer was swapped
+  const cdp = await throttle(page); // again after navigation, in case the renderer was swapped
   console.error('waiting for the model and the first encode ...');
   await page.waitForFunction(() => /CLS \+/.test(document.getElementById('breakdown')?.textContent ?? ''), undefined, { timeout: 300_000 });
   const sample = (await page.locator('#image-info').textContent()) ?? '';
@@ -91,7 +102,7 @@ try {
   const range = await page.locator('#budget').evaluate((el: HTMLInputElement) => [Number(el.min), Number(el.max)]);
   console.error(`dragging the budget slider over ${range.join('..')} ...`);
   await page.evaluate((m) => console.timeStamp(m), STEPS);
-  const moves = await dragBudget(page);
+  const moves = await dragBudget(page, cdp);
   await page.waitForTimeout(1000);
   await page.evaluate((m) => console.timeStamp(m), DONE);
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
