@@ -2,7 +2,8 @@
  * One mask's drawings, made once per image and canvas size so that a slider step only blits them:
  * the mask's geometry (per-pixel work, once per image) and, at the canvas's device-pixel size,
  * small bitmaps cropped to the mask's box for each way the overlay shows it (an object token, cut
- * by the budget, pruned) plus its id labels.
+ * by the budget, pruned) plus its id labels, one state at a time (a throttled phone CPU takes
+ * ~15 ms per state at a 1071-px canvas).
  */
 import type { BitMask } from 'mask-llava-web';
 import { maskColour, rgb } from './colours.ts';
@@ -27,8 +28,14 @@ export interface Sprite {
 /** How the overlay shows a mask. */
 export type MaskState = 'object' | 'cut' | 'pruned';
 
-/** A mask's sprites at one canvas size: its outline (with the fill for objects) and its label, per state. */
-export type MaskSprites = Record<MaskState, { shape: Sprite; label: Sprite }>;
+/** Every state, in the order the overlay builds them: objects first, what most plans show. */
+export const MASK_STATES: readonly MaskState[] = ['object', 'cut', 'pruned'];
+
+/** A mask's sprite for one state at one canvas size: its outline (with the fill for objects) and its label. */
+export interface StateSprites {
+  shape: Sprite;
+  label: Sprite;
+}
 
 /** The per-pixel pass: fill, outline and centroid of a mask. */
 export function maskShape(mask: BitMask, id: number): MaskShape {
@@ -76,15 +83,18 @@ export function maskShape(mask: BitMask, id: number): MaskShape {
   return { id, size: m, fill, outline, centre, bbox: [...mask.bbox] };
 }
 
-/** The mask's sprites for a `width` x `height` device-pixel canvas. */
-export function maskSprites(s: MaskShape, width: number, height: number, dpr: number): MaskSprites {
+/** The mask's sprites for one state on a `width` x `height` device-pixel canvas. */
+export function maskSprites(s: MaskShape, state: MaskState, width: number, height: number, dpr: number): StateSprites {
   const colour = rgb(maskColour(s.id));
   const text = String(s.id);
-  return {
-    object: { shape: outlineSprite(s, width, height, dpr, colour, [], 2.5, true), label: labelSprite(text, rgb(maskColour(s.id), 0.95), dpr) },
-    cut: { shape: outlineSprite(s, width, height, dpr, colour, [6, 4], 2, false), label: labelSprite(text, 'rgba(15, 23, 42, 0.75)', dpr) },
-    pruned: { shape: outlineSprite(s, width, height, dpr, 'rgba(226, 232, 240, 0.9)', [3, 3], 1.5, false), label: labelSprite(text, 'rgba(71, 85, 105, 0.9)', dpr) },
-  };
+  switch (state) {
+    case 'object':
+      return { shape: outlineSprite(s, width, height, dpr, colour, [], 2.5, true), label: labelSprite(text, rgb(maskColour(s.id), 0.95), dpr) };
+    case 'cut':
+      return { shape: outlineSprite(s, width, height, dpr, colour, [6, 4], 2, false), label: labelSprite(text, 'rgba(15, 23, 42, 0.75)', dpr) };
+    case 'pruned':
+      return { shape: outlineSprite(s, width, height, dpr, 'rgba(226, 232, 240, 0.9)', [3, 3], 1.5, false), label: labelSprite(text, 'rgba(71, 85, 105, 0.9)', dpr) };
+  }
 }
 
 /** Where a label sprite goes: centred on the mask's centroid. */

@@ -11,7 +11,7 @@
  * hides. A step writes a few attributes and copies no pixels.
  */
 import type { BitMask, Box } from 'mask-llava-web';
-import { type MaskShape, type MaskSprites, type MaskState, type Sprite, labelAt, maskShape, maskSprites } from './mask-sprites.ts';
+import { MASK_STATES, type MaskShape, type MaskState, type Sprite, type StateSprites, labelAt, maskShape, maskSprites } from './mask-sprites.ts';
 
 /** What a plan selects, in the terms the overlay draws. */
 export interface OverlayPlan {
@@ -26,10 +26,9 @@ export interface OverlayPlan {
 /** Work per background slice: short enough that a throttled phone CPU stays under 50 ms a task. */
 const SLICE_MS = 8;
 
-/** A mask's elements in the token layer, one per state, and the state shown. */
+/** A mask's elements in the token layer, per state as built so far, and the state shown. */
 interface MaskElements {
-  shapes: Record<MaskState, HTMLCanvasElement>;
-  labels: Record<MaskState, HTMLCanvasElement>;
+  states: Partial<Record<MaskState, { shape: HTMLCanvasElement; label: HTMLCanvasElement }>>;
   shown: MaskState | null;
 }
 
@@ -145,15 +144,15 @@ export class TokenOverlay {
     const used = new Set(plan?.objects);
     const pruned = new Set(plan?.pruned);
     this.#elements.forEach((el, id) => {
-      const state: MaskState | null = !plan ? null : used.has(id) ? 'object' : pruned.has(id) ? 'pruned' : 'cut';
+      const wanted: MaskState | null = !plan ? null : used.has(id) ? 'object' : pruned.has(id) ? 'pruned' : 'cut';
+      // A state whose sprites are not built yet shows nothing until they are.
+      const state = wanted && el.states[wanted] ? wanted : null;
       if (state === el.shown) return;
-      if (el.shown) {
-        el.shapes[el.shown].hidden = true;
-        el.labels[el.shown].hidden = true;
-      }
-      if (state) {
-        el.shapes[state].hidden = false;
-        el.labels[state].hidden = false;
+      for (const [st, hidden] of [[el.shown, true], [state, false]] as const) {
+        const sprites = st && el.states[st];
+        if (!sprites) continue;
+        sprites.shape.hidden = hidden;
+        sprites.label.hidden = hidden;
       }
       el.shown = state;
     });
@@ -167,23 +166,25 @@ export class TokenOverlay {
     this.#drawn = undefined;
     this.#hatch = null;
     const job = ++this.#building;
+    let next = 0;
     const step = (): void => {
       if (job !== this.#building || !this.#image) return;
       const until = performance.now() + SLICE_MS;
       const { width, height } = this.#canvas;
       const dpr = window.devicePixelRatio || 1;
-      let id = this.#elements.length;
-      const built: HTMLCanvasElement[] = [];
-      while (id < this.#masks.length && performance.now() < until) {
+      // One state of one mask per unit of work: a mask's three states take ~45 ms on a throttled phone.
+      while (next < this.#masks.length * MASK_STATES.length && performance.now() < until) {
+        const id = Math.floor(next / MASK_STATES.length);
+        const state = MASK_STATES[next % MASK_STATES.length]!;
         const shape = (this.#shapes[id] ??= maskShape(this.#masks[id]!, id));
-        const el = placeSprites(shape, maskSprites(shape, width, height, dpr), width, height);
-        this.#elements.push(el);
-        built.push(...Object.values(el.shapes), ...Object.values(el.labels));
-        id++;
+        const el = (this.#elements[id] ??= { states: {}, shown: null });
+        const placed = placeSprites(shape, state, maskSprites(shape, state, width, height, dpr), width, height);
+        el.states[state] = placed;
+        this.#layer.append(placed.shape, placed.label);
+        next++;
       }
-      this.#layer.append(...built);
       this.#requestDraw();
-      if (id < this.#masks.length) setTimeout(step, 0);
+      if (next < this.#masks.length * MASK_STATES.length) setTimeout(step, 0);
     };
     setTimeout(step, 0);
   }
@@ -232,10 +233,10 @@ export class TokenOverlay {
 }
 
 /**
- * A mask's sprites as hidden elements of the token layer, placed in percent of the canvas so
- * that they stay on their mask whatever CSS size the canvas is later shown at.
+ * A mask's sprites for one state as hidden elements of the token layer, placed in percent of the
+ * canvas so that they stay on their mask whatever CSS size the canvas is later shown at.
  */
-function placeSprites(shape: MaskShape, sprites: MaskSprites, width: number, height: number): MaskElements {
+function placeSprites(shape: MaskShape, state: MaskState, sprites: StateSprites, width: number, height: number): { shape: HTMLCanvasElement; label: HTMLCanvasElement } {
   const place = (s: Sprite, z: number): HTMLCanvasElement => {
     const el = s.image;
     el.hidden = true;
@@ -249,17 +250,8 @@ function placeSprites(shape: MaskShape, sprites: MaskSprites, width: number, hei
     });
     return el;
   };
-  const states: MaskState[] = ['object', 'cut', 'pruned'];
-  const pick = (f: (state: MaskState) => HTMLCanvasElement) => Object.fromEntries(states.map((st) => [st, f(st)])) as Record<MaskState, HTMLCanvasElement>;
-  return {
-    shapes: pick((st) => place(sprites[st].shape, Z[st])),
-    labels: pick((st) => {
-      const label = sprites[st].label;
-      const [x, y] = labelAt(shape, label, width, height);
-      return place({ image: label.image, x, y }, LABEL_Z);
-    }),
-    shown: null,
-  };
+  const [x, y] = labelAt(shape, sprites.label, width, height);
+  return { shape: place(sprites.shape, Z[state]), label: place({ image: sprites.label.image, x, y }, LABEL_Z) };
 }
 
 function hatchPattern(ctx: CanvasRenderingContext2D, dpr: number): CanvasPattern {

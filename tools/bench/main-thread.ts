@@ -52,6 +52,26 @@ async function throttle(page: Page): Promise<CDPSession> {
 }
 
 /**
+ * Evaluates `expression` in the page over the DevTools protocol. Playwright's locators and
+ * page.evaluate first inject its own script, a 100-ms task under throttling that is not the
+ * page's, and page.waitForFunction polls every frame in the page.
+ */
+async function js<T>(cdp: CDPSession, expression: string): Promise<T> {
+  const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', { expression, returnByValue: true });
+  if (exceptionDetails) throw new Error(`${expression}: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+  return result.value as T;
+}
+
+/** Waits, polling from here every 250 ms, until `expression` is true in the page. */
+async function until(cdp: CDPSession, expression: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await js<boolean>(cdp, expression))) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
  * Drags the budget slider's thumb from its left end to its right end, one move per value: each
  * move lands on the next value's thumb position (fractional CSS pixels), so every move is a step.
  * The mouse events go straight to the DevTools protocol: Playwright's own mouse adds a listener and
@@ -59,22 +79,23 @@ async function throttle(page: Page): Promise<CDPSession> {
  * the page's.
  */
 async function dragBudget(page: Page, cdp: CDPSession): Promise<number> {
-  const box = await page.locator('#budget').boundingBox();
-  if (!box) throw new Error('the budget slider is not on screen');
-  const y = box.y + box.height / 2;
-  const [min, max, value] = await page.locator('#budget').evaluate((el: HTMLInputElement) => [Number(el.min), Number(el.max), Number(el.value)]);
+  const [left, top, width, height, min, max, value] = await js<number[]>(
+    cdp,
+    `(() => { const el = document.getElementById('budget'); const r = el.getBoundingClientRect(); return [r.left, r.top, r.width, r.height, Number(el.min), Number(el.max), Number(el.value)]; })()`,
+  );
+  const y = top! + height! / 2;
   // The thumb (16 px wide in Chromium) travels over the track less its own width.
-  const at = (v: number) => box.x + 8 + ((v - min) / (max - min)) * (box.width - 16);
+  const at = (v: number) => left! + 8 + ((v - min!) / (max! - min!)) * (width! - 16);
   const mouse = (type: 'mousePressed' | 'mouseMoved' | 'mouseReleased', x: number) =>
     cdp.send('Input.dispatchMouseEvent', { type, x, y, button: 'left', buttons: type === 'mouseReleased' ? 0 : 1, clickCount: type === 'mouseMoved' ? 0 : 1 });
-  await mouse('mouseMoved', at(value));
-  await mouse('mousePressed', at(value));
+  await mouse('mouseMoved', at(value!));
+  await mouse('mousePressed', at(value!));
   let moves = 0;
-  for (let v = min; v <= max; v++, moves++) {
+  for (let v = min!; v <= max!; v++, moves++) {
     await mouse('mouseMoved', at(v));
     await page.waitForTimeout(MOVE_GAP_MS);
   }
-  await mouse('mouseReleased', at(max));
+  await mouse('mouseReleased', at(max!));
   return moves;
 }
 
@@ -96,16 +117,16 @@ try {
   const { page } = session;
   const cdp = await throttle(page); // again after navigation, in case the renderer was swapped
   console.error('waiting for the model and the first encode ...');
-  await page.waitForFunction(() => /CLS \+/.test(document.getElementById('breakdown')?.textContent ?? ''), undefined, { timeout: 300_000 });
-  const sample = (await page.locator('#image-info').textContent()) ?? '';
+  await until(cdp, `/CLS \\+/.test(document.getElementById('breakdown')?.textContent ?? '')`, 300_000);
+  const sample = await js<string>(cdp, `document.getElementById('image-info').textContent`);
   await page.waitForTimeout(SETTLE_MS);
-  const range = await page.locator('#budget').evaluate((el: HTMLInputElement) => [Number(el.min), Number(el.max)]);
+  const range = await js<[number, number]>(cdp, `[Number(document.getElementById('budget').min), Number(document.getElementById('budget').max)]`);
   console.error(`dragging the budget slider over ${range.join('..')} ...`);
-  await page.evaluate((m) => console.timeStamp(m), STEPS);
+  await js(cdp, `console.timeStamp('${STEPS}')`);
   const moves = await dragBudget(page, cdp);
   await page.waitForTimeout(1000);
-  await page.evaluate((m) => console.timeStamp(m), DONE);
-  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  await js(cdp, `console.timeStamp('${DONE}')`);
+  const longTasks = await js<number[]>(cdp, 'window.longTasks');
   const raw = await tracing!.stopTracing();
   if (process.argv.includes('--keep-trace')) await writeFile(join(out, 'main-thread-trace.json'), raw);
   const trace = JSON.parse(raw.toString('utf8')) as { traceEvents: TraceEvent[] };
