@@ -51,8 +51,8 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, file: string
   else createReadStream(file, { start, end }).pipe(res);
 }
 
-/** Serves `root` on `port` until the returned server is closed. */
-export function serveStatic(root: string, port: number): Promise<Server> {
+/** Serves `root` on `port`, with `headers` on every answer, until the returned server is closed. */
+export function serveStatic(root: string, port: number, headers: OutgoingHttpHeaders = {}): Promise<Server> {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
@@ -60,7 +60,7 @@ export function serveStatic(root: string, port: number): Promise<Server> {
       res.writeHead(404).end('not found');
       return;
     }
-    sendFile(req, res, file);
+    sendFile(req, res, file, headers);
   });
   return new Promise((resolve) => server.listen(port, () => resolve(server)));
 }
