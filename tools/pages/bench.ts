@@ -182,13 +182,18 @@ const bench = {
     return { timings, longestTaskMs: Math.max(0, ...during.map((e) => e.duration)), longTasks: during.length };
   },
 
+  /** Loads transformers.js's LLaVA on the package in its own worker; returns the load time, ms. */
+  async loadTransformers(packageUrl: string, numThreads: number): Promise<number> {
+    // The package's llm/ folder is its transformers.js llava view.
+    const load = await tjsCall({ kind: 'load', root: new URL(packageUrl, location.href).pathname, id: 'llm', numThreads });
+    return load.kind === 'load' ? load.ms : NaN;
+  },
+
   /**
    * Side by side, `reps` rounds: transformers.js's LLaVA (image + question to first token) against
    * ours on a new image (encode + one token) and on an encoded image (one token).
    */
-  async versusTransformers(key: string, packageUrl: string, prompt: string, numThreads: number, reps: number) {
-    // The package's llm/ folder is its transformers.js llava view.
-    const load = await tjsCall({ kind: 'load', root: new URL(packageUrl, location.href).pathname, id: 'llm', numThreads });
+  async versusTransformers(key: string, prompt: string, reps: number) {
     const m = model(key);
     const { pixels } = scene();
     const full: PlanImageOptions = { budget: m.manifest.encoder.grid[0] * m.manifest.encoder.grid[1], policy: 'patch-only' };
@@ -207,7 +212,7 @@ const bench = {
       if (t.kind !== 'ttft') throw new Error('unexpected transformers.js reply');
       rows.push({ tjsMs: t.ms, tjsTokens: t.inputTokens, oursNewImageMs, oursEncodedMs: reuse.ttftMs, oursPrefillTokens: fresh.prefillTokens });
     }
-    return { rows, tjsLoadMs: load.kind === 'load' ? load.ms : NaN };
+    return rows;
   },
 
   /**
