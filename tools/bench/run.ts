@@ -95,6 +95,7 @@ async function measure(page: Page) {
   const tjsLoadMs = await page.evaluate((u) => window.bench.loadTransformers(u, 2), modelUrl);
   const peerWarmRounds = await warmFor(WARM_MS.peer, () => page.evaluate((p) => window.bench.versusTransformers('t2', p, 1), PROMPT));
   const peerRows = await page.evaluate(([p, n]) => window.bench.versusTransformers('t2', p, n), [PROMPT, REPS] as const);
+  await page.evaluate(() => window.bench.endTransformers());
   console.error('memory ...');
   const memory: Array<{ questions: number } & MemoryReading> = [];
   let asked = 0;
@@ -104,7 +105,12 @@ async function measure(page: Page) {
     asked = n;
   }
   await page.evaluate(() => window.bench.dispose());
-  return { webgpu, load1, load2, encodes, sweep, threads, peer: { rows: peerRows, tjsLoadMs, warmRounds: peerWarmRounds }, memory };
+  console.error('transformers.js alone ...');
+  await page.evaluate((u) => window.bench.loadTransformers(u, 2), modelUrl);
+  await warmFor(WARM_MS.peer, () => page.evaluate((p) => window.bench.transformersRounds(p, 1), PROMPT));
+  const tjsAlone = await page.evaluate(([p, n]) => window.bench.transformersRounds(p, n), [PROMPT, REPS] as const);
+  await page.evaluate(() => window.bench.endTransformers());
+  return { webgpu, load1, load2, encodes, sweep, threads, peer: { rows: peerRows, tjsLoadMs, warmRounds: peerWarmRounds, aloneMs: tjsAlone }, memory };
 }
 
 const med = medianOf;
@@ -225,13 +231,14 @@ function render(): string {
     '',
     '## Our SDK against transformers.js at full tokens (same model files, same run)',
     '',
-    `transformers.js's LlavaForConditionalGeneration (fp32, WASM, numThreads set as for ours, in a worker like ours) loads the llava view of the same package (bench-out/model/llm/: same embed_tokens and decoder files) and answers with one token from an RGBA image: its processor, vision encoder, CPU merge of 576 image features, prefill (${report.peer.rows[0]?.tjsTokens ?? '?'} tokens). Ours at 576 patch tokens, prefill ${report.peer.rows[0]?.oursPrefillTokens ?? '?'} tokens. Medians of ${report.peer.rows.length} interleaved rounds after ${WARM_MS.peer / 1000} s of warm-up rounds (${report.peer.warmRounds}; transformers.js's worker is the page's third ORT instance, which V8 re-optimises for ~50 s here).`,
+    `transformers.js's LlavaForConditionalGeneration (fp32, WASM, numThreads set as for ours, in a worker like ours) loads the llava view of the same package (bench-out/model/llm/: same embed_tokens and decoder files) and answers with one token from an RGBA image: its processor, vision encoder, CPU merge of 576 image features, prefill (${report.peer.rows[0]?.tjsTokens ?? '?'} tokens). Ours at 576 patch tokens, prefill ${report.peer.rows[0]?.oursPrefillTokens ?? '?'} tokens. Medians of ${report.peer.rows.length} interleaved rounds after ${WARM_MS.peer / 1000} s of warm-up rounds (${report.peer.warmRounds}; transformers.js's worker is the page's third ORT instance, which V8 re-optimises for ~50 s here). The last row is transformers.js alone: after our instances were disposed, a fresh worker of its own, warmed the same way, ${report.peer.aloneMs.length} rounds.`,
     '',
     '| path | TTFT ms | ratio to transformers.js |',
     '|---|---|---|',
     `| transformers.js, image + question | ${ms(tjs)} | 1.00x |`,
     `| ours, new image: encode() (encoder **and** segmenter/AMG) + answer | ${ms(oursNew)} | ${x(oursNew / tjs)} |`,
     `| ours, question on an encoded image (features reused) | ${ms(oursEncoded)} | ${x(oursEncoded / tjs)} |`,
+    `| transformers.js alone, image + question (ours disposed; later in the run) | ${ms(median(report.peer.aloneMs))} | ${x(median(report.peer.aloneMs) / tjs)} |`,
     '',
     `## WASM threads: ${report.load1.numThreads} against ${report.load2.numThreads}`,
     '',
@@ -243,7 +250,7 @@ function render(): string {
     '',
     '## Memory',
     '',
-    `JS memory after N eight-token answers at 57 tokens on one encoded image (two models loaded; after a forced GC): main-thread heap (performance.memory) and page + workers total (performance.measureUserAgentSpecificMemory, which counts the ORT wasm heaps in the workers; read before any answer and at the first and last counts only, as each reading waits tens of seconds for its own GC).`,
+    `JS memory after N eight-token answers at 57 tokens on one encoded image (loaded: two SDK instances on the model, 2 WASM threads and 1, each with its own ORT instance in its worker; transformers.js's worker was ended before; after a forced GC): main-thread heap (performance.memory) and page + workers total (performance.measureUserAgentSpecificMemory, which counts the ORT wasm heaps in the workers; read before any answer and at the first and last counts only, as each reading waits tens of seconds for its own GC).`,
     '',
     '| questions | main-thread heap MiB | page + workers MiB |',
     '|---|---|---|',

@@ -182,6 +182,24 @@ const bench = {
     return { timings, longestTaskMs: Math.max(0, ...during.map((e) => e.duration)), longTasks: during.length };
   },
 
+  /** transformers.js's one-token answers on the benchmark scene, `reps` rounds, ms each (load it first). */
+  async transformersRounds(prompt: string, reps: number): Promise<number[]> {
+    const { pixels } = scene();
+    const out: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const t = await tjsCall({ kind: 'ttft', rgba: { data: pixels.data, width: pixels.width, height: pixels.height }, prompt });
+      if (t.kind !== 'ttft') throw new Error('unexpected transformers.js reply');
+      out.push(t.ms);
+    }
+    return out;
+  },
+
+  /** Ends transformers.js's worker (and its ORT instance). */
+  endTransformers() {
+    tjs?.terminate();
+    tjs = undefined;
+  },
+
   /** Loads transformers.js's LLaVA on the package in its own worker; returns the load time, ms. */
   async loadTransformers(packageUrl: string, numThreads: number): Promise<number> {
     // The package's llm/ folder is its transformers.js llava view.
