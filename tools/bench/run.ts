@@ -16,6 +16,7 @@ import { machineInfo, machineLine } from '../browser/machine.ts';
 import type { Page } from '@playwright/test';
 import { openPage, repoRoot } from '../browser/session.ts';
 import type { BenchTarget, MemoryReading } from '../pages/bench.ts';
+import { coldStartTable, measureColdStart } from './cold-start-runs.ts';
 import { measurePlanner } from './plan.ts';
 import { medianOf, speedupRows } from './speedup.ts';
 import { gpuSentence, loadSentence, threadsLabel } from './report-facts.ts';
@@ -60,6 +61,9 @@ await ensureBenchModel();
 const loadBefore = loadavg()[0]!;
 console.error('planner ...');
 const planner = measurePlanner();
+console.error('cold start of the static demo ...');
+// First, with no other browser running: each run is a fresh browser on the built demo.
+const cold = await measureColdStart(3);
 const session = await openPage('/tools/pages/bench.html', {
   args: ['--js-flags=--expose-gc', '--enable-precise-memory-info', '--enable-blink-features=ForceEagerMeasureMemory'],
 });
@@ -127,6 +131,7 @@ const result = {
   sizes: BENCH_SIZES,
   reps: REPS,
   planner,
+  cold,
   rows: enriched,
   ...report,
 };
@@ -216,6 +221,12 @@ function render(): string {
     '## Image encoding',
     '',
     `encode() on a 336x336 scene, median of ${report.encodes.length}: total ${ms(median(report.encodes.map((e) => e.totalMs)))} ms, of which image encoder ${ms(median(report.encodes.map((e) => e.encodeMs)))} ms and segmenter + automatic mask generation ${ms(median(report.encodes.map((e) => e.segmentMs)))} ms (${report.encodes[0]?.masks ?? 0} masks; the random-weight segmenter's masks are not meaningful, only its cost is).`,
+    '',
+    '## Cold start of the demo (static build, fresh profile)',
+    '',
+    `The demo as a first visitor meets it, on its embedded ShapesWorld model: \`vite build\`, served with COOP/COEP, opened in a fresh browser per run (no HTTP cache, Cache API or compiled code; ${cold.device}); the page opens its first sample by itself and the first suggested question is asked as soon as it is offered (tools/bench/cold-start-runs.ts; \`npm run bench:cold-start\` prints the same). ${cold.runs.length} runs.`,
+    '',
+    coldStartTable(cold),
     '',
     '## Planner (main thread, per slider move)',
     '',
