@@ -13,7 +13,8 @@ import { accuracy, type SweepRow, type Tally } from '../../src/eval/summary.ts';
 //   9 tokens object-first (CLS + the objects, almost no patches): 52/64 (mirrored: 38/64); 0.7
 // At 57 (1+36+K, K ~4) the 36 patch tokens carry what the questions need: the mirrored run scores
 // the same (all 60/80 against 59/80, attribute 17/20 both), so 57 is checked for right answers
-// only (all >= 0.65, attribute >= 0.75), and budgets 15 and 9 catch the bug. Relative position is
+// only (all >= 0.65, attribute >= 0.75), and budgets 15 and 9 catch the bug; the next test catches
+// it at 57 by the model's confidence. Relative position is
 // below chance for this model (5/16 at 57), so it is logged, not checked. Mask IoU 0.665.
 const SCENES = 20;
 
@@ -54,6 +55,26 @@ test('ShapesWorld: right answers at budget 57, from object tokens alone, and abo
   expect(accuracy(first9), `object-first at 9, exist+count+attribute: ${first9.correct}/${first9.total}`).toBeGreaterThanOrEqual(0.7);
   expect(three15.correct - patch15.correct, 'object tokens add colour and shape at budget 15').toBeGreaterThanOrEqual(3);
   expect(result.sweep.maskQuality[0]!.meanBestIoU).toBeGreaterThan(0.6);
+});
+
+// At budget 57 the 36 patch tokens carry the answers whatever the object tokens say (above), so
+// greedy correctness cannot see a composition bug there; the model's confidence can. Mean
+// log-probability of the right answer's first token, exist + count + attribute on the first 20
+// scenes (64 questions), v2 model: -0.409 (mirrored-mask mutation: -0.477); threshold midway.
+test('ShapesWorld at budget 57: the object tokens make the right answers likelier (mirrored masks do not)', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto('/tests/browser/pages/sweep.html');
+  await page.waitForFunction(() => document.title === 'ready');
+  const r = await page.evaluate((o) => window.answerLogProb(o), {
+    evalSet: `/${SHAPESWORLD_EVAL}`,
+    manifest: `/${MAIN_MODEL.manifest}`,
+    budget: 57,
+    limit: SCENES,
+    types: ['attribute', 'count', 'exist'],
+  });
+  console.log(`ShapesWorld, ${SCENES} scenes at 57 tokens: mean log p(right answer) ${r.meanLogProb.toFixed(4)} over ${r.questions} questions`);
+  expect(r.questions).toBe(64);
+  expect(r.meanLogProb).toBeGreaterThan(-0.443);
 });
 
 // Every shipped ablation package loads (sizes and hashes checked against its manifest), runs and

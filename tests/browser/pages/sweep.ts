@@ -1,7 +1,9 @@
 // The sweep test page: runs the shared sweep module (src/eval/sweep.ts) on the tiny fixture model
 // with two drawn scenes and returns its result and every progress event to Playwright; and runs
 // whole experiments (src/eval/experiment.ts) on the shipped model and evaluation set.
+import { AutoTokenizer, env } from '@huggingface/transformers';
 import { MaskLlava } from '../../../src/client.ts';
+import { loadEvalSet } from '../../../src/eval/dataset.ts';
 import { maskFromDense } from '../../../src/masks/bitmask.ts';
 import { type ExperimentConfig, runExperiment } from '../../../src/eval/experiment.ts';
 import { summariseSweep } from '../../../src/eval/summary.ts';
@@ -34,6 +36,7 @@ declare global {
   interface Window {
     tinySweep(opts: { stopAfter?: number; device: 'wasm' | 'webgpu' }): Promise<unknown>;
     experiment(config: ExperimentConfig): Promise<unknown>;
+    answerLogProb(opts: { evalSet: string; manifest: string; budget: number; limit: number; types: string[] }): Promise<{ questions: number; meanLogProb: number }>;
   }
 }
 
@@ -74,4 +77,39 @@ window.tinySweep = async ({ stopAfter, device }) => {
   }
 };
 window.experiment = (config) => runExperiment(config);
+
+/**
+ * The mean log-probability the model gives the right answer's first token (prefill logits, WASM)
+ * over the questions of `types` on the first `limit` scenes, each image encoded with automatic
+ * masks and planned at `budget`. More sensitive than greedy correctness: it moves when the
+ * visual tokens change the model's confidence without flipping its answers.
+ */
+window.answerLogProb = async ({ evalSet, manifest, budget, limit, types }) => {
+  const items = (await loadEvalSet(evalSet)).slice(0, limit);
+  const model = await MaskLlava.load(manifest, { device: 'wasm' });
+  try {
+    // The answer's first token by transformers.js's reading of the model's own tokenizer.
+    env.allowLocalModels = true;
+    env.allowRemoteModels = false;
+    env.localModelPath = new URL('./', new URL(manifest, location.href)).pathname;
+    const tokenizer = await AutoTokenizer.from_pretrained('llm');
+    let sum = 0;
+    let questions = 0;
+    for (const item of items) {
+      const img = await model.encode(item.image as string);
+      const plan = img.plan({ budget });
+      for (const q of item.questions.filter((x) => types.includes(x.type))) {
+        const logits = await model.nextTokenLogits(img, q.question, { plan });
+        const max = logits.reduce((m, v) => Math.max(m, v), -Infinity);
+        const logZ = max + Math.log(logits.reduce((z, v) => z + Math.exp(v - max), 0));
+        sum += logits[tokenizer.encode(q.answer, { add_special_tokens: false })[0]!]! - logZ;
+        questions++;
+      }
+      img.release();
+    }
+    return { questions, meanLogProb: sum / questions };
+  } finally {
+    await model.dispose();
+  }
+};
 document.title = 'ready';
