@@ -31,9 +31,9 @@ const QUESTIONS = [10, 100, 500];
 const { values: args } = parseArgs({ args: process.argv.slice(2), options: { reps: { type: 'string', default: '5' } } });
 const REPS = Number(args.reps);
 /**
- * Warm-up by time, not by count: V8 re-optimises ORT's wasm for tens of seconds after an instance
- * starts, and a third instance in a page (transformers.js's, after our two) runs ~2.3x slower for
- * ~50 s on a 2-core machine while that goes on (`npm run bench:instances`).
+ * Warm-up by time, not by count: an ORT instance's first rounds run slow for seconds, and a third
+ * instance in a page (transformers.js's, after our two) runs ~2.3x slower for ~50 s on a 2-core
+ * machine while renderer background threads stay busy (`npm run bench:instances`; cause unknown).
  */
 const WARM_MS = { first: 30_000, peer: 60_000 };
 
@@ -114,7 +114,7 @@ async function measure(page: Page) {
   await warmFor(WARM_MS.peer, () => page.evaluate((p) => window.bench.transformersRounds(p, 1), PROMPT));
   const tjsAlone = await page.evaluate(([p, n]) => window.bench.transformersRounds(p, n), [PROMPT, REPS] as const);
   await page.evaluate(() => window.bench.endTransformers());
-  return { webgpu, load1, load2, encodes, sweep, threads, peer: { rows: peerRows, tjsLoadMs, warmRounds: peerWarmRounds, aloneMs: tjsAlone }, memory };
+  return { webgpu, load1, load2, encodes, sweep, threads, peer: { rows: peerRows, tjsLoadMs, warmRounds: peerWarmRounds, aloneMs: tjsAlone.map((r) => r.ms) }, memory };
 }
 
 const med = medianOf;
@@ -200,7 +200,7 @@ function render(): string {
     `- Browser: headless Chromium ${result.browser}; device **${report.load2.device}** as the runtime reported it (the bench page asks for \`device: 'wasm'\`), ${threadsLabel(report.load2.numThreads)} unless stated; onnxruntime-web ${result.ort}; transformers.js ${result.transformers}.`,
     `- GPU: ${gpuSentence(report.webgpu, report.load2.device)}`,
     `- Model: generated on demand by the fixture builder (bench-out/model/, random weights, not committed). LLM: hidden ${llm.hiddenSize}, ${llm.layers} layers, ${llm.heads} heads (${llm.kvHeads} KV heads, head dim ${llm.headDim}), MLP ${llm.intermediateSize}, vocabulary ${llm.vocabSize}, ~${(params / 1e6).toFixed(1)}M parameters, logits for the last position only (num_logits_to_keep); encoder ViT 336/14 (24x24 grid), hidden ${BENCH_SIZES.encoder.hiddenSize}, ${BENCH_SIZES.encoder.layers} layers.`,
-    `- Method: ${REPS} measured repetitions after ${WARM_MS.first / 1000} s of warm-up rounds of the same work (V8 keeps optimising ORT's wasm for tens of seconds), targets interleaved within each repetition; medians reported. Time to first token (TTFT) is the main-thread wall time of \`generate(img, q, { plan, maxNewTokens: 1 })\` until its usage resolves, on an already encoded image. Prompt: "${PROMPT}" (${promptTokens} text tokens around the visual tokens).`,
+    `- Method: ${REPS} measured repetitions after ${WARM_MS.first / 1000} s of warm-up rounds of the same work (an ORT instance's first rounds run slow: \`npm run bench:instances\`), targets interleaved within each repetition; medians reported. Time to first token (TTFT) is the main-thread wall time of \`generate(img, q, { plan, maxNewTokens: 1 })\` until its usage resolves, on an already encoded image. Prompt: "${PROMPT}" (${promptTokens} text tokens around the visual tokens).`,
     '',
     '![latency and speedup against visual tokens](benchmarks.svg)',
     '',
@@ -242,7 +242,7 @@ function render(): string {
     '',
     '## Our SDK against transformers.js at full tokens (same model files, same run)',
     '',
-    `transformers.js's LlavaForConditionalGeneration (fp32, WASM, numThreads set as for ours, in a worker like ours) loads the llava view of the same package (bench-out/model/llm/: same embed_tokens and decoder files) and answers with one token from an RGBA image: its processor, vision encoder, CPU merge of 576 image features, prefill (${report.peer.rows[0]?.tjsTokens ?? '?'} tokens). Ours at 576 patch tokens, prefill ${report.peer.rows[0]?.oursPrefillTokens ?? '?'} tokens. Medians of ${report.peer.rows.length} interleaved rounds after ${WARM_MS.peer / 1000} s of warm-up rounds (${report.peer.warmRounds}; transformers.js's worker is the page's third ORT instance, which V8 re-optimises for ~50 s here). The last row is transformers.js alone: after our instances were disposed, a fresh worker of its own, warmed the same way, ${report.peer.aloneMs.length} rounds.`,
+    `transformers.js's LlavaForConditionalGeneration (fp32, WASM, numThreads set as for ours, in a worker like ours) loads the llava view of the same package (bench-out/model/llm/: same embed_tokens and decoder files) and answers with one token from an RGBA image: its processor, vision encoder, CPU merge of 576 image features, prefill (${report.peer.rows[0]?.tjsTokens ?? '?'} tokens). Ours at 576 patch tokens, prefill ${report.peer.rows[0]?.oursPrefillTokens ?? '?'} tokens. Medians of ${report.peer.rows.length} interleaved rounds after ${WARM_MS.peer / 1000} s of warm-up rounds (${report.peer.warmRounds}; transformers.js's worker is the page's third ORT instance, and a third instance runs ~2.3x slower for ~50 s here: \`npm run bench:instances\`). The last row is transformers.js alone: after our instances were disposed, a fresh worker of its own, warmed the same way, ${report.peer.aloneMs.length} rounds.`,
     '',
     '| path | TTFT ms | ratio to transformers.js |',
     '|---|---|---|',

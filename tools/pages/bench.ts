@@ -132,15 +132,8 @@ const bench = {
    */
   async transformersAlone(host: string, repo: string, dtype: Record<string, string>, prompt: string, numThreads: number, reps: number) {
     const load = await tjsCall({ kind: 'load-hub', host, id: repo, dtype, numThreads });
-    const { pixels } = scene();
-    const rows: Array<{ ms: number; inputTokens: number }> = [];
-    for (let r = 0; r <= reps; r++) {
-      const t = await tjsCall({ kind: 'ttft', rgba: { data: pixels.data, width: pixels.width, height: pixels.height }, prompt });
-      if (t.kind !== 'ttft') throw new Error('unexpected transformers.js reply');
-      if (r > 0) rows.push({ ms: t.ms, inputTokens: t.inputTokens });
-    }
-    tjs?.terminate();
-    tjs = undefined;
+    const rows = (await bench.transformersRounds(prompt, reps + 1)).slice(1);
+    bench.endTransformers();
     return { loadMs: load.kind === 'load' ? load.ms : NaN, rows };
   },
 
@@ -182,16 +175,16 @@ const bench = {
     return { timings, longestTaskMs: Math.max(0, ...during.map((e) => e.duration)), longTasks: during.length };
   },
 
-  /** transformers.js's one-token answers on the benchmark scene, `reps` rounds, ms each (load it first). */
-  async transformersRounds(prompt: string, reps: number): Promise<number[]> {
+  /** transformers.js's one-token answers on the benchmark scene, `reps` rounds (load it first). */
+  async transformersRounds(prompt: string, reps: number): Promise<Array<{ ms: number; inputTokens: number }>> {
     const { pixels } = scene();
-    const out: number[] = [];
+    const rows: Array<{ ms: number; inputTokens: number }> = [];
     for (let r = 0; r < reps; r++) {
       const t = await tjsCall({ kind: 'ttft', rgba: { data: pixels.data, width: pixels.width, height: pixels.height }, prompt });
       if (t.kind !== 'ttft') throw new Error('unexpected transformers.js reply');
-      out.push(t.ms);
+      rows.push({ ms: t.ms, inputTokens: t.inputTokens });
     }
-    return out;
+    return rows;
   },
 
   /** Ends transformers.js's worker (and its ORT instance). */
