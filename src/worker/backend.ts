@@ -2,15 +2,30 @@
  * ONNX Runtime set-up: which device runs, how many WASM threads, where ORT's wasm assets come
  * from, and session creation. This folder is the only code that imports onnxruntime-web.
  */
-// The /webgpu entry is the instance transformers.js uses too, so both share one ort.env and wasm.
-import * as ort from 'onnxruntime-web/webgpu';
+import type * as ort from 'onnxruntime-web/webgpu';
+import * as ortWasm from 'onnxruntime-web/wasm';
+import * as ortWebGPU from 'onnxruntime-web/webgpu';
 // Served from the package, never a CDN; production builds hang unless these paths are explicit.
-import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import plainMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import asyncifyMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import asyncifyWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { NoWebGPUError, SessionError, WorkerCrashedError } from '../errors.ts';
 import { externalizeWeights } from './external-weights.ts';
 import type { Device, DevicePreference } from './protocol.ts';
 
+/**
+ * The ORT build per device, each with its own env, Tensor class and wasm heap. WebGPU needs the
+ * asyncify build (27 MB of wasm); WASM runs the plain one (14 MB), which reached the demo's first
+ * answer ~1.9x sooner from a cold start (docs/BENCHMARKS.md).
+ */
+const BUILDS: Record<Device, { ort: typeof ortWebGPU; wasm: string; mjs: string }> = {
+  webgpu: { ort: ortWebGPU, wasm: asyncifyWasmUrl, mjs: asyncifyMjsUrl },
+  wasm: { ort: ortWasm, wasm: plainWasmUrl, mjs: plainMjsUrl },
+};
+
+/** The build of the chosen device: one model, on one device, per worker. */
+let runtime = BUILDS.wasm.ort;
 
 /** The device that runs, and why it was chosen. */
 export interface DeviceChoice {
@@ -51,17 +66,25 @@ async function probeWebGPU(): Promise<{ ok: true; adapter: string; software: boo
 }
 
 /**
- * Picks the device and configures ort.env once, before the first session: WASM threads are
+ * Picks the device and configures its ORT build's env once, before the first session: WASM threads are
  * min(4, hardwareConcurrency) when the context is cross-origin isolated (SharedArrayBuffer), else 1,
  * unless `numThreads` says otherwise.
  */
 export async function chooseDevice(preference: DevicePreference, numThreads?: number): Promise<DeviceChoice> {
+  const choice = await pickDevice(preference, numThreads);
+  const build = BUILDS[choice.device];
+  runtime = build.ort;
+  runtime.env.wasm.numThreads = choice.numThreads;
+  runtime.env.wasm.wasmPaths = { wasm: build.wasm, mjs: build.mjs };
+  // ORT warns on every WebGPU session that shape ops run on the CPU, which is by design.
+  runtime.env.logLevel = 'error';
+  return choice;
+}
+
+/** The device for `preference`, and the WASM threads. */
+async function pickDevice(preference: DevicePreference, numThreads?: number): Promise<DeviceChoice> {
   const isolated = self.crossOriginIsolated;
   const threads = isolated ? (numThreads ?? Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.wasmPaths = { wasm: ortWasmUrl, mjs: ortMjsUrl };
-  // ORT warns on every WebGPU session that shape ops run on the CPU, which is by design.
-  ort.env.logLevel = 'error';
   const threadNote = isolated ? `${threads} WASM threads` : '1 WASM thread (page is not cross-origin isolated)';
   if (preference === 'wasm') return { device: 'wasm', reason: `device 'wasm' was requested; ${threadNote}`, numThreads: threads, shaderF16: false };
   const probe = await probeWebGPU();
@@ -88,7 +111,7 @@ export async function chooseDevice(preference: DevicePreference, numThreads?: nu
  * device.destroy()): every later run on it fails, so the caller must start afresh.
  */
 export async function watchDeviceLoss(onLost: (why: string) => void): Promise<void> {
-  const device = (await ort.env.webgpu.device) as { lost?: Promise<{ reason?: string; message?: string }> } | undefined;
+  const device = (await ortWebGPU.env.webgpu.device) as { lost?: Promise<{ reason?: string; message?: string }> } | undefined;
   deviceLost = device?.lost?.then((info) => {
     const why = `${info.reason ?? 'unknown'}: ${info.message ?? ''}`;
     onLost(why);
@@ -152,7 +175,7 @@ export function createSession(name: string, bytes: Uint8Array, device: Device, o
   }
   const next = creation.then(async () => {
     try {
-      return await ort.InferenceSession.create(graph ?? bytes, options);
+      return await runtime.InferenceSession.create(graph ?? bytes, options);
     } catch (err) {
       throw new SessionError(`could not create the ${name} session on ${device}: ${String(err)}; check that the file is a valid ONNX model`, {
         session: name,
@@ -162,6 +185,11 @@ export function createSession(name: string, bytes: Uint8Array, device: Device, o
   });
   creation = next.catch(() => undefined);
   return next;
+}
+
+/** A CPU tensor of the device's ORT build (each build has its own Tensor class). */
+export function cpuTensor<T extends ort.Tensor.Type>(type: T, data: ort.Tensor.DataTypeMap[T], dims: readonly number[]): ort.Tensor {
+  return new runtime.Tensor(type, data, dims);
 }
 
 /** Runs a session, turning ORT failures into SessionError naming the session. */
@@ -181,4 +209,4 @@ export async function runSession(
   }
 }
 
-export { ort };
+export type { ort };

@@ -5,7 +5,7 @@
  */
 import { SessionError } from '../errors.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import { ort, runSession } from './backend.ts';
+import { cpuTensor, type ort, runSession } from './backend.ts';
 import { emptyInput, floatInput, readFloats } from './tensors.ts';
 import type { Device } from './protocol.ts';
 import type { Random } from '../numeric.ts';
@@ -80,7 +80,7 @@ export class LanguageModel {
 
   /** Embeds token ids: returns row-major `[ids.length, hiddenSize]`. */
   async embed(ids: readonly number[]): Promise<Float32Array> {
-    const input = new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
+    const input = cpuTensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
     const out = await runSession('embed_tokens', this.embedder, { [this.embedder.inputNames[0] ?? 'input_ids']: input });
     return readFloats(out[this.#embedOutput]!);
   }
@@ -142,18 +142,18 @@ export class LanguageModel {
     const total = position + rows;
     const feeds: Record<string, ort.Tensor> = {
       inputs_embeds: floatInput(this.decoder, 'inputs_embeds', embeds, [1, rows, hiddenSize]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+      attention_mask: cpuTensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
       ...past,
     };
     if (this.#hasPositionIds) {
       const positions = BigInt64Array.from({ length: rows }, (_, i) => BigInt(position + i));
-      feeds['position_ids'] = new ort.Tensor('int64', positions, [1, rows]);
+      feeds['position_ids'] = cpuTensor('int64', positions, [1, rows]);
     }
     // Exports with num_logits_to_keep compute logits for the last position only (a prefill of
     // hundreds of positions would otherwise produce hundreds of vocabulary-sized rows).
-    if (this.#hasLogitsToKeep) feeds['num_logits_to_keep'] = new ort.Tensor('int64', BigInt64Array.of(1n), []);
+    if (this.#hasLogitsToKeep) feeds['num_logits_to_keep'] = cpuTensor('int64', BigInt64Array.of(1n), []);
     // Older merged exports switch between their no-cache and cache branches on this flag.
-    if (this.#hasCacheBranch) feeds['use_cache_branch'] = new ort.Tensor('bool', Uint8Array.of(position > 0 ? 1 : 0), [1]);
+    if (this.#hasCacheBranch) feeds['use_cache_branch'] = cpuTensor('bool', Uint8Array.of(position > 0 ? 1 : 0), [1]);
     const out = await runSession('decoder', this.decoder, feeds);
     const present: Record<string, ort.Tensor> = {};
     for (const name of this.#pastNames) {

@@ -19,7 +19,7 @@ import {
 } from '../masks/amg.ts';
 import type { BitMask } from '../masks/bitmask.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import { ort, runSession } from './backend.ts';
+import { cpuTensor, type ort, runSession } from './backend.ts';
 import { floatInput, readFloats } from './tensors.ts';
 import { yieldToEventLoop } from './yield.ts';
 
@@ -133,7 +133,7 @@ export class Segmenter {
     points.forEach(([x, y], i) => coords.set([x, y], i * 2));
     const out = await runSession('segmenter prompt decoder', this.promptDecoder, {
       input_points: floatInput(this.promptDecoder, 'input_points', coords, [1, p, 1, 2]),
-      input_labels: new ort.Tensor('int64', new BigInt64Array(p).fill(1n), [1, p, 1]),
+      input_labels: cpuTensor('int64', new BigInt64Array(p).fill(1n), [1, p, 1]),
       image_embeddings: embedding.imageEmbeddings,
       image_positional_embeddings: embedding.positionalEmbeddings,
     });
