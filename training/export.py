@@ -44,7 +44,7 @@ FILES = {  # the folder convention of docs/model-format.md
 }
 TOKENIZER_FILES = ['llm/tokenizer.json', 'llm/tokenizer_config.json']
 # Defaults for automatic mask generation, chosen with training/amg.py (see its report).
-AMG_DEFAULTS = {'pointsPerSide': 16, 'pointsPerBatch': 64, 'predIouThreshold': 0.7, 'stabilityThreshold': 0.85,
+AMG_DEFAULTS = {'pointsPerSide': 16, 'pointsPerBatch': 16, 'predIouThreshold': 0.7, 'stabilityThreshold': 0.85,
                 'stabilityOffset': 1.0, 'nmsThreshold': 0.5, 'minAreaFraction': 0.001}
 
 
