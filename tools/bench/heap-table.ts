@@ -5,6 +5,8 @@ export interface HeapRow {
   model: string;
   /** Bytes of the model files loaded. */
   files: number;
+  /** ORT's wasm heap when created, before any model (its initial memory), bytes. */
+  start: number;
   /** ORT's wasm heap (WebAssembly.Memory byteLength), bytes. */
   heap: [number, number, number];
   /** Renderer (page + worker) proportional set size, bytes. */
@@ -29,11 +31,11 @@ export function heapTable(rows: HeapRow[], answers: number, run: HeapRun): strin
     '',
     `Measured ${run.date} UTC at ${run.commit}; ${run.machine}; WASM, 2 threads; ${answers} answers of 8 tokens at budget 57.`,
     '',
-    `| model | files MiB | heap after load MiB (x files) | after first encode | after ${answers} answers | page + worker PSS after load MiB | after first encode | after ${answers} answers |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| model | files MiB | heap after load MiB (x files) | ORT's initial heap MiB | growth by the model (x files) | after first encode | after ${answers} answers | page + worker PSS after load MiB | after first encode | after ${answers} answers |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.model} | ${mib(r.files)} | ${mib(r.heap[0])} (${ratio(r.heap[0], r.files)}) | ${mib(r.heap[1])} (${ratio(r.heap[1], r.files)}) | ${mib(r.heap[2])} (${ratio(r.heap[2], r.files)}) | ${r.pss.map(mib).join(' | ')} |`,
+        `| ${r.model} | ${mib(r.files)} | ${mib(r.heap[0])} (${ratio(r.heap[0], r.files)}) | ${mib(r.start)} | ${mib(r.heap[0] - r.start)} (${ratio(r.heap[0] - r.start, r.files)}) | ${mib(r.heap[1])} (${ratio(r.heap[1], r.files)}) | ${mib(r.heap[2])} (${ratio(r.heap[2], r.files)}) | ${r.pss.map(mib).join(' | ')} |`,
     ),
   ].join('\n');
 }

@@ -54,7 +54,7 @@ for (const model of MODELS) {
     const answered = await page.evaluate((n) => window.ortHeap.answer(n), answers);
     const answeredPss = await pss();
     await page.evaluate(() => window.ortHeap.dispose());
-    rows.push({ model: model.name, files: load.files, heap: [load.heap, encode.heap, answered.heap], pss: [loadPss, encodePss, answeredPss] });
+    rows.push({ model: model.name, files: load.files, start: load.start, heap: [load.heap, encode.heap, answered.heap], pss: [loadPss, encodePss, answeredPss] });
   } finally {
     await session.close();
   }

@@ -16,13 +16,13 @@ globalThis.Worker = class extends NativeWorker {
 let model: MaskLlava | undefined;
 let image: EncodedImage | undefined;
 
-/** The ORT worker's wasm heap, bytes (0 before ORT starts), after a GC of page and worker. */
-function wasmHeap(): Promise<number> {
+/** The ORT worker's wasm heap and its size when ORT created it, bytes (0 before ORT starts), after a GC of page and worker. */
+function wasmHeap(): Promise<{ heap: number; start: number }> {
   (globalThis as { gc?: () => void }).gc?.();
   const channel = new BroadcastChannel('wasm-heap');
-  return new Promise<number>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the inference worker did not answer the heap probe')), 5000);
-    channel.onmessage = (e: MessageEvent<number>) => {
+    channel.onmessage = (e: MessageEvent<{ heap: number; start: number }>) => {
       clearTimeout(timer);
       channel.close();
       resolve(e.data);
@@ -47,20 +47,21 @@ function scene(): ImageData {
 }
 
 const ortHeap = {
-  /** Loads `url` on WASM with 2 threads; returns the files' bytes and the heap after load. */
+  /** Loads `url` on WASM with 2 threads; returns the files' bytes, the heap after load and ORT's initial heap. */
   async load(url: string) {
     model = await MaskLlava.load(url, { device: 'wasm', numThreads: 2, cacheName: null });
-    return { device: model.device, files: model.loadInfo.bytes, heap: await wasmHeap() };
+    const { heap, start } = await wasmHeap();
+    return { device: model.device, files: model.loadInfo.bytes, heap, start };
   },
   /** Encodes the scene (automatic mask generation); returns the heap after. */
   async encode() {
     image = await model!.encode(scene());
-    return { masks: image.masks.length, heap: await wasmHeap() };
+    return { masks: image.masks.length, heap: (await wasmHeap()).heap };
   },
   /** Asks `n` eight-token questions on the encoded scene; returns the heap after. */
   async answer(n: number) {
     for (let i = 0; i < n; i++) await model!.generate(image!, 'How many red circles are there?', { plan: image!.plan({ budget: 57 }), maxNewTokens: 8 }).text;
-    return { heap: await wasmHeap() };
+    return { heap: (await wasmHeap()).heap };
   },
   async dispose() {
     image?.release();
