@@ -17,6 +17,7 @@ import type { Page } from '@playwright/test';
 import { openPage, repoRoot } from '../browser/session.ts';
 import type { BenchTarget, MemoryReading } from '../pages/bench.ts';
 import { coldStartTable, measureColdStart } from './cold-start-runs.ts';
+import { instancesTable, measureInstances } from './instances-runs.ts';
 import { measurePlanner } from './plan.ts';
 import { medianOf, speedupRows } from './speedup.ts';
 import { gpuSentence, loadSentence, threadsLabel } from './report-facts.ts';
@@ -31,9 +32,10 @@ const QUESTIONS = [10, 100, 500];
 const { values: args } = parseArgs({ args: process.argv.slice(2), options: { reps: { type: 'string', default: '5' } } });
 const REPS = Number(args.reps);
 /**
- * Warm-up by time, not by count: an ORT instance's first rounds run slow for seconds, and a third
- * instance in a page (transformers.js's, after our two) runs ~2.3x slower for ~50 s on a 2-core
- * machine while renderer background threads stay busy (`npm run bench:instances`; cause unknown).
+ * Warm-up by time, not by count: an ORT instance's first rounds run slow for seconds while V8
+ * compiles ORT's wasm, and a later instance of the asyncify build (transformers.js's, after our
+ * two) ran ~2.3x slower for ~50 s on a 2-core machine (stop 4's `npm run bench:instances`, when
+ * ours ran that build too).
  */
 const WARM_MS = { first: 30_000, peer: 60_000 };
 
@@ -64,6 +66,8 @@ const planner = measurePlanner();
 console.error('cold start of the static demo ...');
 // First, with no other browser running: each run is a fresh browser on the built demo.
 const cold = await measureColdStart(3);
+console.error('a second and a third ORT instance ...');
+const instances = await measureInstances();
 const session = await openPage('/tools/pages/bench.html', {
   args: ['--js-flags=--expose-gc', '--enable-precise-memory-info', '--enable-blink-features=ForceEagerMeasureMemory'],
 });
@@ -228,6 +232,12 @@ function render(): string {
     '',
     coldStartTable(cold),
     '',
+    '## A second and a third ORT instance (model switch, worker restart)',
+    '',
+    `The runtime test page (WASM, 2 threads) loads the embedded model (A) and times rounds of encode + prefill on one scene; then an ablation package while A lives (B: a second worker); then disposes both and loads the main model again (C: as after a crash or a model switch). Renderer CPU by thread name (Linux /proc) shows background work such as V8's wasm compilation (ThreadPoolForegroundWorker) competing with the model's threads (tools/bench/instances-runs.ts; \`npm run bench:instances\` prints the same).`,
+    '',
+    instancesTable(instances.phases),
+    '',
     '## Planner (main thread, per slider move)',
     '',
     'From tools/bench/plan.ts (`npm run bench:plan`, same code), in Node on this machine: planImage = IoU pruning + budget planning on SAM-like 64x64 masks.',
@@ -242,7 +252,7 @@ function render(): string {
     '',
     '## Our SDK against transformers.js at full tokens (same model files, same run)',
     '',
-    `transformers.js's LlavaForConditionalGeneration (fp32, WASM, numThreads set as for ours, in a worker like ours) loads the llava view of the same package (bench-out/model/llm/: same embed_tokens and decoder files) and answers with one token from an RGBA image: its processor, vision encoder, CPU merge of 576 image features, prefill (${report.peer.rows[0]?.tjsTokens ?? '?'} tokens). Ours at 576 patch tokens, prefill ${report.peer.rows[0]?.oursPrefillTokens ?? '?'} tokens. Medians of ${report.peer.rows.length} interleaved rounds after ${WARM_MS.peer / 1000} s of warm-up rounds (${report.peer.warmRounds}; transformers.js's worker is the page's third ORT instance, and a third instance runs ~2.3x slower for ~50 s here: \`npm run bench:instances\`). The last row is transformers.js alone: after our instances were disposed, a fresh worker of its own, warmed the same way, ${report.peer.aloneMs.length} rounds.`,
+    `transformers.js's LlavaForConditionalGeneration (fp32, WASM, numThreads set as for ours, in a worker like ours) loads the llava view of the same package (bench-out/model/llm/: same embed_tokens and decoder files) and answers with one token from an RGBA image: its processor, vision encoder, CPU merge of 576 image features, prefill (${report.peer.rows[0]?.tjsTokens ?? '?'} tokens). Ours at 576 patch tokens, prefill ${report.peer.rows[0]?.oursPrefillTokens ?? '?'} tokens. Medians of ${report.peer.rows.length} interleaved rounds after ${WARM_MS.peer / 1000} s of warm-up rounds (${report.peer.warmRounds}; transformers.js's worker is the page's third ORT instance, on ORT's asyncify build where ours run the plain wasm build). The last row is transformers.js alone: after our instances were disposed, a fresh worker of its own, warmed the same way, ${report.peer.aloneMs.length} rounds.`,
     '',
     '| path | TTFT ms | ratio to transformers.js |',
     '|---|---|---|',
