@@ -149,6 +149,10 @@ async function boot(): Promise<void> {
   const cancel = new AbortController();
   ui.cancelLoad.hidden = false;
   ui.cancelLoad.addEventListener('click', () => cancel.abort(), { once: true });
+  // The sample list and the first sample's image download while the model loads.
+  const samplesReady = loadSamples(config.samplesUrl);
+  const firstImage = samplesReady.then((list) => (list[0] ? fetchSample(list[0]) : undefined));
+  firstImage.catch(() => undefined); // awaited after the load: a failure must not go unhandled meanwhile
   try {
     // A large download should survive storage pressure: ask before it starts (browsers may decline).
     if (!('manifestUrl' in config.source)) await navigator.storage?.persist?.();
@@ -182,10 +186,11 @@ async function boot(): Promise<void> {
     });
   });
   try {
-    const samples = await loadSamples(config.samplesUrl);
+    const samples = await samplesReady;
     const pick = renderSamples(ui.samples, samples, async (s) => {
       try {
-        const shown = await showImage(await fetchSample(s), s.name);
+        const blob = s === samples[0] ? await firstImage : await fetchSample(s);
+        const shown = await showImage(blob!, s.name);
         if (shown) showSuggestions(s.questions);
         return shown;
       } catch (err) {
