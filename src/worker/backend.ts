@@ -166,6 +166,9 @@ export function createSession(name: string, bytes: Uint8Array, device: Device, o
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [device],
     graphOptimizationLevel: 'all',
+    // On WASM, MLAS's prepacked copy of each float MatMul weight is ~30% more heap after load
+    // (bench package decoder: 99.7 -> 69.2 MiB), with no speed difference measurable in node.
+    ...(device === 'wasm' ? { extra: { session: { disable_prepacking: '1' } } } : {}),
   };
   const graph = weightsOutsideHeap(bytes);
   const externalData = [...(opts.externalData ?? []), ...(graph ? [{ path: WEIGHTS_IN_MODEL, data: bytes }] : [])];
