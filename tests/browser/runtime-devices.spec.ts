@@ -76,3 +76,30 @@ test('device choice is reported; auto passes over a software adapter; WebGPU and
       `mask IoU webgpu vs wasm: min ${Math.min(...r.maskIoUs!).toFixed(3)} over ${r.maskIoUs!.length} masks`,
   );
 });
+
+// WebGPU needs ORT's asyncify build; WASM runs the plain one, half the wasm and ~2x sooner to a
+// first answer from a cold start (src/worker/backend.ts). Each load must fetch its device's build only.
+test('each device loads its own ORT build: the plain wasm on WASM, the asyncify wasm on WebGPU', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  await openRuntimePage(page);
+  const fetched: string[] = [];
+  page.context().on('request', (req) => {
+    // The dev server answers the worker's `?url` imports with modules: those are not the wasm.
+    const url = new URL(req.url());
+    const file = /ort-wasm-simd-threaded[^/]*\.wasm$/.exec(url.pathname)?.[0];
+    if (file && !url.searchParams.has('url')) fetched.push(file);
+  });
+  const devices = info.project.name === 'webgpu' ? (['wasm', 'webgpu'] as const) : (['wasm'] as const);
+  for (const device of devices) {
+    fetched.length = 0;
+    const loaded = await page.evaluate(async (d) => {
+      const { sdk, helpers } = window as unknown as RuntimeWindow;
+      const vlm = await sdk.MaskLlava.load(helpers.fixtureUrl, { device: d });
+      const got = vlm.device;
+      await vlm.dispose();
+      return got;
+    }, device);
+    expect(loaded).toBe(device);
+    expect(fetched).toEqual([device === 'wasm' ? 'ort-wasm-simd-threaded.wasm' : 'ort-wasm-simd-threaded.asyncify.wasm']);
+  }
+});
