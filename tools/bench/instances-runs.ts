@@ -95,22 +95,13 @@ export async function measureInstances(): Promise<{ phases: InstancePhase[]; bro
       for (const [tid, { name, seconds }] of after) byName.set(name, (byName.get(name) ?? 0) + seconds - (before.get(tid)?.seconds ?? 0));
       const cpu = [...byName].filter(([, s]) => s >= 0.5).sort((a, b) => b[1] - a[1]);
       phases.push({ name: phase.name, manifest: phase.manifest, loadMs, buckets: buckets.map((b) => ({ medianMs: median(b), rounds: b.length })), cpu });
-      console.error(instanceLine(phases[phases.length - 1]!));
+      console.error(`${phase.name}: loaded in ${loadMs.toFixed(0)} ms, ${rounds.length} rounds`);
     }
     await page.evaluate('window.bench.load(null, true).catch(() => undefined)');
   } finally {
     await session.close();
   }
   return { phases, browser: session.browserVersion };
-}
-
-/** One phase in a line. */
-export function instanceLine(p: InstancePhase): string {
-  return (
-    `${p.name} (${p.manifest}): load ${p.loadMs.toFixed(0)} ms; encode + prefill, median per ${BUCKET_S} s: ` +
-    p.buckets.map((b, i) => `${i * BUCKET_S}s ${b.medianMs.toFixed(0)} ms (${b.rounds})`).join(', ') +
-    `; renderer CPU over the phase: ${p.cpu.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(', ')}`
-  );
 }
 
 /** The Markdown table of the phases. */

@@ -4,7 +4,7 @@
  * docs/BENCHMARKS.md.
  */
 import { machineInfo, machineLine } from '../browser/machine.ts';
-import { instanceLine, measureInstances } from './instances-runs.ts';
+import { instancesTable, measureInstances } from './instances-runs.ts';
 
 const { phases, browser } = await measureInstances();
-console.log(`Machine: ${machineLine(machineInfo())}; headless Chromium ${browser}; WASM, 2 threads.\n${phases.map(instanceLine).join('\n')}`);
+console.log(`Machine: ${machineLine(machineInfo())}; headless Chromium ${browser}; WASM, 2 threads.\n\n${instancesTable(phases)}`);
