@@ -1,12 +1,7 @@
-/** The demo's colour code for visual tokens, shared by the overlay and the token strip. */
+/** The demo's colour code for object tokens, shared by the overlay and the token strip (CLS and patch colours are CSS variables in style.css). */
 
 /** RGB triple, 0..255. */
 export type Rgb = [number, number, number];
-
-/** CLS token colour (amber). */
-export const CLS_COLOUR: Rgb = [245, 158, 11];
-/** Patch token colour (sky). */
-export const PATCH_COLOUR: Rgb = [14, 165, 233];
 
 /** A distinct, stable colour per mask id: hues spaced by the golden angle. */
 export function maskColour(id: number): Rgb {

@@ -9,3 +9,8 @@ export function button(className: string, label: string, onClick: () => void): H
   b.addEventListener('click', onClick);
   return b;
 }
+
+/** Sets an element's text only when it differs: writing replaces the text node, and the next frame lays it out again even when the text is the same. */
+export function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}

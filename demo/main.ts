@@ -15,13 +15,13 @@ import {
 } from 'mask-llava-web';
 import { DEMO_MODELS } from './catalog.ts';
 import { AnswerPanel } from './answers.ts';
-import { button } from './dom.ts';
+import { button, setText } from './dom.ts';
 import { readConfig } from './config.ts';
 import { errorMessage, formatBytes, formatMs } from './format.ts';
 import { watchImageInputs } from './image-input.ts';
 import { TokenOverlay } from './overlay.ts';
 import { type SampleQuestion, fetchSample, loadSamples, renderSamples } from './samples.ts';
-import { breakdownText, renderStrip } from './token-strip.ts';
+import { breakdownText, TokenStrip } from './token-strip.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -73,6 +73,7 @@ const ui = {
 const config = readConfig(location.href);
 const overlay = new TokenOverlay(ui.canvas, ui.tokenLayer);
 const answers = new AnswerPanel(ui.answers);
+const strip = new TokenStrip(ui.strip);
 let vlm: MaskLlava | null = null;
 let image: EncodedImage | null = null;
 let plan: TokenPlan | null = null;
@@ -254,8 +255,9 @@ let presetsFor: { image: EncodedImage | null; key: string; all: number } = { ima
 
 function replan(): void {
   const iouThreshold = Number(ui.iou.value);
-  ui.iouValue.value = iouThreshold.toFixed(2);
-  ui.budgetValue.value = ui.budget.value;
+  // An output's value setter replaces its text even when unchanged, which costs a layout per step.
+  setText(ui.iouValue, iouThreshold.toFixed(2));
+  setText(ui.budgetValue, ui.budget.value);
   if (!image || !vlm) return;
   let next: TokenPlan;
   try {
@@ -273,7 +275,7 @@ function replan(): void {
     labelPresets(image, presetsFor.all, iouThreshold);
   }
   ui.breakdown.textContent = breakdownText(counts, presetsFor.all);
-  renderStrip(ui.strip, counts);
+  strip.show(counts);
   overlay.setPlan({ grid: next.grid, objects: next.maskIds, pruned: next.pruned });
   ui.clsBadge.classList.toggle('off', next.cls === 0);
 }

@@ -2,7 +2,7 @@
  * The plan as text and as the sequence the LLM sees: "1 CLS + 36 patch + 20 object = 57 of 145",
  * and one chip per visual token in layout order (CLS, patches row-major, objects in pruned order).
  */
-import { CLS_COLOUR, PATCH_COLOUR, maskColour, rgb } from './colours.ts';
+import { maskColour, rgb } from './colours.ts';
 
 /** Token counts of a plan, by kind. */
 export interface TokenCounts {
@@ -20,32 +20,68 @@ export function breakdownText(c: TokenCounts, of: number): string {
   return `${c.cls} CLS + ${patches} patch + ${c.objects.length} object = ${total} of ${of}`;
 }
 
-/**
- * Shows one chip per token in `strip`. A slider step changes a few tokens at the end or shifts the
- * objects: chips are reused in place and only those whose kind, colour or title changed are
- * touched, so a step costs a few style writes, not a rebuilt strip and its layout.
- */
-export function renderStrip(strip: HTMLElement, c: TokenCounts): void {
-  const want: Array<[kind: string, colour: string, title: string]> = [];
-  for (let i = 0; i < c.cls; i++) want.push(['cls', rgb(CLS_COLOUR), 'CLS: the global token']);
+/** What chip `i` of a plan shows, as a key that changes only when its look does. */
+function chipKey(c: TokenCounts, i: number): string {
+  if (i < c.cls) return 'cls';
+  const patches = c.grid[0] * c.grid[1];
+  return i < c.cls + patches ? 'patch' : `object ${c.objects[i - c.cls - patches]}`;
+}
+
+/** The tooltip of chip `i`. */
+function chipTitle(c: TokenCounts, i: number): string {
+  if (i < c.cls) return 'CLS: the global token';
   const [rows, cols] = c.grid;
-  for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < cols; k++) want.push(['patch', rgb(PATCH_COLOUR), `patch (${r}, ${k}) of the ${rows}x${cols} pooled grid`]);
+  const p = i - c.cls;
+  if (p < rows * cols) return `patch (${Math.floor(p / cols)}, ${p % cols}) of the ${rows}x${cols} pooled grid`;
+  const o = p - rows * cols;
+  return `object token ${o + 1}: mask ${c.objects[o]}`;
+}
+
+/**
+ * One chip per token in a strip element. A slider step changes a few tokens at the end or shifts
+ * the objects, and on a throttled phone every DOM read or write in a step counts: what each chip
+ * shows is kept here, so a step writes only the chips whose look changed and reads none. Tooltips
+ * are written when the pointer reaches a chip, not for every chip at every step.
+ */
+export class TokenStrip {
+  readonly #el: HTMLElement;
+  readonly #chips: HTMLSpanElement[] = [];
+  readonly #keys: string[] = [];
+  #counts: TokenCounts = { cls: 0, grid: [0, 0], objects: [] };
+
+  constructor(el: HTMLElement) {
+    this.#el = el;
+    el.replaceChildren();
+    el.addEventListener('mouseover', (e) => {
+      const i = this.#chips.indexOf(e.target as HTMLSpanElement);
+      if (i >= 0) this.#chips[i]!.title = chipTitle(this.#counts, i);
+    });
   }
-  c.objects.forEach((id, i) => want.push(['object', rgb(maskColour(id)), `object token ${i + 1}: mask ${id}`]));
-  const chips = strip.children;
-  while (chips.length > want.length) strip.lastElementChild!.remove();
-  const added: HTMLElement[] = [];
-  want.forEach(([kind, colour, title], i) => {
-    const el = (chips[i] as HTMLElement | undefined) ?? added[added.push(document.createElement('span')) - 1]!;
-    const className = `chip ${kind}`;
-    if (el.className !== className) el.className = className;
-    // Compared with what was set, not with the style (which the browser reserialises).
-    if (el.dataset.colour !== colour) {
-      el.dataset.colour = colour;
-      el.style.background = colour;
+
+  /** Shows the chips of `c`. */
+  show(c: TokenCounts): void {
+    this.#counts = c;
+    const n = c.cls + c.grid[0] * c.grid[1] + c.objects.length;
+    const chips = this.#chips;
+    while (chips.length > n) {
+      chips.pop()!.remove();
+      this.#keys.pop();
     }
-    if (el.title !== title) el.title = title;
-  });
-  strip.append(...added);
+    const added: HTMLSpanElement[] = [];
+    while (chips.length < n) {
+      added.push(chips[chips.push(document.createElement('span')) - 1]!);
+      this.#keys.push('');
+    }
+    for (let i = 0; i < n; i++) {
+      const key = chipKey(c, i);
+      if (this.#keys[i] === key) continue;
+      this.#keys[i] = key;
+      const el = chips[i]!;
+      const kind = key.startsWith('object') ? 'object' : key;
+      el.className = `chip ${kind}`;
+      el.style.background = kind === 'object' ? rgb(maskColour(c.objects[i - c.cls - c.grid[0] * c.grid[1]]!)) : '';
+      el.removeAttribute('title');
+    }
+    this.#el.append(...added);
+  }
 }

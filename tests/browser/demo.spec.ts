@@ -121,6 +121,9 @@ test('desktop: sample, slider re-plans the overlay, compare mode answers side by
   expect(after.total).toBeLessThan(before.total);
   expect(after.of).toBe(before.of);
   expect((await stagePixels(page)).equals(pixelsBefore)).toBe(false);
+  // Chip tooltips are written when the pointer reaches a chip, for the plan shown.
+  await page.locator('#strip .chip.patch').last().hover();
+  await expect(page.locator('#strip .chip.patch').last()).toHaveAttribute('title', /^patch \((\d+), \1\) of the (\d+)x\2 pooled grid$/);
 
   await page.locator('#compare').check();
   await page.locator('#question').fill('How many circles are there?');

@@ -11,7 +11,7 @@ export interface Figures {
   firstTaskMs: number;
   longestUntilDragMs: number;
   busyUntilDragMs: number;
-  /** Over the trace: first encode to the end of the drag. */
+  /** Over the whole trace: navigation (page load included) to the end of the drag. */
   longestTaskMs: number;
 }
 
@@ -46,7 +46,7 @@ const rows: Array<[string, keyof Figures]> = [
   ['task that received the first encoded image (overlay and first plan)', 'firstTaskMs'],
   ['longest task from then until the drag', 'longestUntilDragMs'],
   ['main-thread busy time from then until the drag', 'busyUntilDragMs'],
-  ['longest main-thread task in the trace (first encode to the end of the drag)', 'longestTaskMs'],
+  ['longest main-thread task in the trace (navigation, page load included, to the end of the drag)', 'longestTaskMs'],
 ];
 
 /** The section's Markdown (without its markers). */
