@@ -69,7 +69,11 @@ export class WorkerHost {
         },
         (err: unknown) => {
           settle();
-          reject(err instanceof Error ? err : new Error(String(err)));
+          const error = err instanceof Error ? err : new Error(String(err));
+          // The worker reporting its own end (a lost GPU device) is a crash from now on: it throws
+          // soon after, and a call sent before then would go to it and fail as well.
+          if (error instanceof WorkerCrashedError) this.#end(error);
+          reject(error);
         },
       );
     });
@@ -85,8 +89,13 @@ export class WorkerHost {
   }
 
   #fail(message: string): void {
+    this.#end(new WorkerCrashedError(`${message}; the next call restarts it and reloads the model from the Cache API`));
+  }
+
+  /** Ends the worker as crashed with `crash`: calls in flight reject with it, the next call restarts. */
+  #end(crash: WorkerCrashedError): void {
     if (this.#crash || this.#terminated) return;
-    this.#crash = new WorkerCrashedError(`${message}; the next call restarts it and reloads the model from the Cache API`);
-    this.terminate(this.#crash);
+    this.#crash = crash;
+    this.terminate(crash);
   }
 }
