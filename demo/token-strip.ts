@@ -20,11 +20,12 @@ export function breakdownText(c: TokenCounts, of: number): string {
   return `${c.cls} CLS + ${patches} patch + ${c.objects.length} object = ${total} of ${of}`;
 }
 
-/** What chip `i` of a plan shows, as a key that changes only when its look does. */
-function chipKey(c: TokenCounts, i: number): string {
-  if (i < c.cls) return 'cls';
-  const patches = c.grid[0] * c.grid[1];
-  return i < c.cls + patches ? 'patch' : `object ${c.objects[i - c.cls - patches]}`;
+/** What chip `i` of a plan with `patches` patch tokens shows: its kind, and for an object its mask id. */
+function chipLook(c: TokenCounts, patches: number, i: number): { key: string; kind: string; mask?: number } {
+  if (i < c.cls) return { key: 'cls', kind: 'cls' };
+  if (i < c.cls + patches) return { key: 'patch', kind: 'patch' };
+  const mask = c.objects[i - c.cls - patches]!;
+  return { key: `object ${mask}`, kind: 'object', mask };
 }
 
 /** The tooltip of chip `i`. */
@@ -61,7 +62,8 @@ export class TokenStrip {
   /** Shows the chips of `c`. */
   show(c: TokenCounts): void {
     this.#counts = c;
-    const n = c.cls + c.grid[0] * c.grid[1] + c.objects.length;
+    const patches = c.grid[0] * c.grid[1];
+    const n = c.cls + patches + c.objects.length;
     const chips = this.#chips;
     while (chips.length > n) {
       chips.pop()!.remove();
@@ -73,13 +75,12 @@ export class TokenStrip {
       this.#keys.push('');
     }
     for (let i = 0; i < n; i++) {
-      const key = chipKey(c, i);
+      const { key, kind, mask } = chipLook(c, patches, i);
       if (this.#keys[i] === key) continue;
       this.#keys[i] = key;
       const el = chips[i]!;
-      const kind = key.startsWith('object') ? 'object' : key;
       el.className = `chip ${kind}`;
-      el.style.background = kind === 'object' ? rgb(maskColour(c.objects[i - c.cls - c.grid[0] * c.grid[1]]!)) : '';
+      el.style.background = mask === undefined ? '' : rgb(maskColour(mask));
       el.removeAttribute('title');
     }
     this.#el.append(...added);
