@@ -150,9 +150,11 @@ def main() -> None:
             sc = generate_scene(scene_seed('amg', i), crowded=i % 4 == 3)
             raw.append((raw_proposals(enc, dec, sc.image, pps), torch.from_numpy(sc.masks())))
         for vals in itertools.product(*grid.values()):
-            # 16 prompts per decoder call: as fast as 64 in the browser, and the encode's ORT arena is
-            # ~4x smaller (docs/BENCHMARKS.md, ORT heap).
-            amg = {'pointsPerSide': pps, 'pointsPerBatch': 16, **dict(zip(grid, vals)), 'stabilityOffset': 1.0,
+            # 64 prompts per decoder call: the decoder projects the image's keys and values and
+            # upscales its features once per call, so fewer calls are faster (a cold first encode
+            # most of all), while the ORT heap after an encode grows ~0.3 MiB per prompt of a call
+            # (docs/BENCHMARKS.md, ORT heap). Batching does not change any mask.
+            amg = {'pointsPerSide': pps, 'pointsPerBatch': 64, **dict(zip(grid, vals)), 'stabilityOffset': 1.0,
                    'minAreaFraction': 0.002}
             bests, matched, total, exact = [], 0, 0, 0
             for (iou, logits), gt in raw:

@@ -191,7 +191,11 @@ class TokenBlock(nn.Module):
     """Token side of SAM's two-way block: self-attn, token->image cross-attn, MLP.
 
     The image->token update is left out so that the upscaled per-pixel features are computed
-    once per image instead of once per prompt (CPU training budget).
+    once per image instead of once per prompt (CPU training budget). The image tokens are then the
+    same for every prompt, so the cross-attention takes them once per image ([B, HW, C]) and the
+    tokens of all P prompts of an image as one query sequence: the image's keys and values are
+    projected once per decoder call, not once per prompt (softmax is per query row, so the
+    result is the same).
     """
 
     def __init__(self, dim: int, heads: int) -> None:
@@ -206,7 +210,10 @@ class TokenBlock(nn.Module):
     def forward(self, q: torch.Tensor, qpe: torch.Tensor, k: torch.Tensor, kpe: torch.Tensor) -> torch.Tensor:
         qq = q + qpe
         q = self.n1(q + self.self_attn(qq, qq, q))
-        q = self.n2(q + self.t2i(q + qpe, k + kpe, k))
+        bp, t, c = q.shape
+        b = k.shape[0]
+        cross = self.t2i((q + qpe).reshape(b, bp // b * t, c), k + kpe, k).reshape(bp, t, c)
+        q = self.n2(q + cross)
         return self.n3(q + self.mlp(q))
 
 
@@ -239,7 +246,7 @@ class PromptMaskDecoder(nn.Module):
     def forward(self, input_points: torch.Tensor, input_labels: torch.Tensor,
                 image_embeddings: torch.Tensor, image_positional_embeddings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, p, n, _ = input_points.shape
-        c, g = image_embeddings.shape[1], image_embeddings.shape[2]
+        c = image_embeddings.shape[1]
         pts = (input_points.reshape(b, p * n, 2) + 0.5) / self.size  # [B, PN, 2] in [0,1]
         lab = input_labels.reshape(b, p * n, 1)
         sparse = self.pe(pts)
@@ -248,10 +255,8 @@ class PromptMaskDecoder(nn.Module):
         sparse = sparse + (lab == 1).float() * self.point_embed[1] + (lab == 0).float() * self.point_embed[0]
         sparse = sparse.reshape(b * p, n, c)
         tokens = torch.cat([self.out_tokens[None].expand(b * p, -1, -1), sparse], 1)
-        src = (image_embeddings + self.no_mask[None, :, None, None]).flatten(2).transpose(1, 2)
-        src = src[:, None].expand(-1, p, -1, -1).reshape(b * p, g * g, c)
+        src = (image_embeddings + self.no_mask[None, :, None, None]).flatten(2).transpose(1, 2)  # [B, HW, C]
         pos = image_positional_embeddings.flatten(2).transpose(1, 2)
-        pos = pos[:, None].expand(-1, p, -1, -1).reshape(b * p, g * g, c)
         q = tokens
         for blk in self.blocks:
             q = blk(q, tokens, src, pos)
