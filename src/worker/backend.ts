@@ -165,10 +165,7 @@ function weightsOutsideHeap(bytes: Uint8Array): Uint8Array | undefined {
 export function createSession(name: string, bytes: Uint8Array, device: Device, opts: SessionOptions = {}): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [device],
-    // On WASM, ORT's graph optimisation costs more at load than it saves: on a first visit its
-    // passes are wasm code compiled and run once per session (demo model ready ~0.5 s sooner), and
-    // neither the embedded model nor the 65 MB bench package ran slower without it.
-    graphOptimizationLevel: device === 'wasm' ? 'disabled' : 'all',
+    graphOptimizationLevel: 'all',
     // On WASM, MLAS's prepacked copy of each float MatMul weight is ~30% more heap after load
     // (bench package decoder: 99.7 -> 69.2 MiB), with no speed difference measurable in node.
     ...(device === 'wasm' ? { extra: { session: { disable_prepacking: '1' } } } : {}),
