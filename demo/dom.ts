@@ -10,7 +10,13 @@ export function button(className: string, label: string, onClick: () => void): H
   return b;
 }
 
-/** Sets an element's text only when it differs: writing replaces the text node, and the next frame lays it out again even when the text is the same. */
+/**
+ * Sets an element's text, rewriting its one text node in place: assigning textContent replaces the
+ * node (a style recalc and a layout object for the new one at the next frame), even for the same text.
+ */
 export function setText(el: HTMLElement, text: string): void {
-  if (el.textContent !== text) el.textContent = text;
+  const node = el.firstChild;
+  if (node instanceof Text && node === el.lastChild) {
+    if (node.data !== text) node.data = text;
+  } else el.textContent = text;
 }

@@ -263,7 +263,7 @@ function replan(): void {
   try {
     next = image.plan({ budget: Number(ui.budget.value), policy: ui.policy.value as TokenPlan['policy'], iouThreshold });
   } catch (err) {
-    ui.breakdown.textContent = errorMessage(err);
+    setText(ui.breakdown, errorMessage(err));
     return;
   }
   plan = next;
@@ -274,7 +274,7 @@ function replan(): void {
     presetsFor = { image, key, all: allTokensPlan(image, vlm.manifest).total };
     labelPresets(image, presetsFor.all, iouThreshold);
   }
-  ui.breakdown.textContent = breakdownText(counts, presetsFor.all);
+  setText(ui.breakdown, breakdownText(counts, presetsFor.all));
   strip.show(counts);
   overlay.setPlan({ grid: next.grid, objects: next.maskIds, pruned: next.pruned });
   ui.clsBadge.classList.toggle('off', next.cls === 0);

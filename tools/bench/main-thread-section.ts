@@ -4,6 +4,9 @@ import { loadSentence } from './report-facts.ts';
 
 /** The figures of one run, by one measure. */
 export interface Figures {
+  /** Median step of each throttled drag, in order. */
+  dragMediansMs: number[];
+  /** Over the steps of every throttled drag. */
   stepMedianMs: number;
   stepP95Ms: number;
   stepMaxMs: number;
@@ -25,22 +28,26 @@ export interface MainThreadResult {
   /** The demo's image line for the sample it opened. */
   sample: string;
   budgetRange: [number, number];
-  /** Mouse moves of the drag (one per value); `steps` of them changed the value. */
+  /** Mouse moves of one drag (one per value). */
   moves: number;
+  /** Throttled drags over the whole range. */
+  drags: number;
   /** Wall time between mouse moves. */
   moveGapMs: number;
-  /** Input events the drag dispatched (value changes). */
+  /** Steps (value changes) of the throttled drags, all together. */
   steps: number;
   /** Wall time on the trace clock (what a user waits, inflated by other load on the machine). */
   wall: Figures;
   /** The main thread's CPU time (which under throttling includes the throttle): the same figures, free of other load. */
   cpu: Figures;
+  /** Median step of the same drag run again right after with the throttle off. */
+  unthrottled: { wallMs: number; cpuMs: number };
   /** PerformanceObserver('longtask') over the page's whole life, load included. */
   longTasks: { count: number; maxMs: number };
 }
 
-const rows: Array<[string, keyof Figures]> = [
-  ['budget-slider step, median', 'stepMedianMs'],
+const rows: Array<[string, Exclude<keyof Figures, 'dragMediansMs'>]> = [
+  ['budget-slider step, median over every drag', 'stepMedianMs'],
   ['budget-slider step, p95', 'stepP95Ms'],
   ['budget-slider step, max', 'stepMaxMs'],
   ['task that received the first encoded image (overlay and first plan)', 'firstTaskMs'],
@@ -62,10 +69,11 @@ export function mainThreadSection(r: MainThreadResult): string {
     '',
     '| measure | wall ms | main-thread CPU ms |',
     '|---|---|---|',
+    `| budget-slider step, median of each drag | ${r.wall.dragMediansMs.map(ms).join(', ')} | ${r.cpu.dragMediansMs.map(ms).join(', ')} |`,
     ...rows.map(([label, key]) => `| ${label} | ${ms(r.wall[key])} | ${ms(r.cpu[key])} |`),
     '',
-    `Wall is time on the trace clock: what a user of this machine would wait, inflated when other work shares its cores. The second column is the main thread's CPU time in the same tasks (the trace's thread time). Under Chromium's throttling that time already includes the throttle, so it is not multiplied (one unthrottled run on this machine, 2026-11-29: median step 11.6 ms CPU, 15.0 ms wall; a run throttled 4x just before: 55.6 and 58.2): it is the throttled cost without the delays that other work adds.`,
+    `Wall is time on the trace clock: what a user of this machine would wait, inflated when other work shares its cores. The second column is the main thread's CPU time in the same tasks (the trace's thread time). Under Chromium's throttling that time already includes the throttle (the same drag again right after with the throttle off: median step ${ms(r.unthrottled.cpuMs)} ms CPU, ${ms(r.unthrottled.wallMs)} ms wall, i.e. ${(r.cpu.stepMedianMs / r.unthrottled.cpuMs).toFixed(1)}x less CPU than throttled), so it is not multiplied: it is the throttled cost without the delays that other work adds.`,
     '',
-    `A step is the main-thread busy time from the task that dispatched one \`input\` event of the slider to the task that dispatched the next: the handler, the re-plan and the frame it causes. The mouse dragged the thumb across the slider (budget ${r.budgetRange[0]}..${r.budgetRange[1]}), each move onto the next value's thumb position, every ${r.moveGapMs} ms, its events sent over the DevTools protocol (Playwright's own mouse adds a listener and a timer per move while a button is down, for its drag-and-drop detection: ~2 ms of a throttled step that is not the page's); ${r.moves} moves changed the value ${r.steps} times. PerformanceObserver('longtask') over the page's whole life (model load included): ${r.longTasks.count} tasks over 50 ms, longest ${ms(r.longTasks.maxMs)} ms.`,
+    `A step is the main-thread busy time from the task that dispatched one \`input\` event of the slider to the task that dispatched the next: the handler, the re-plan and the frame it causes. The mouse dragged the thumb across the slider ${r.drags} times (budget ${r.budgetRange[0]}..${r.budgetRange[1]}; a drag after the first starts with a jump back to ${r.budgetRange[0]}, not counted), each move onto the next value's thumb position, every ${r.moveGapMs} ms, its events sent over the DevTools protocol (Playwright's own mouse adds a listener and a timer per move while a button is down, for its drag-and-drop detection: ~2 ms of a throttled step that is not the page's); ${r.moves} moves per drag, ${r.steps} steps counted in all. PerformanceObserver('longtask') over the page's whole life (model load included): ${r.longTasks.count} tasks over 50 ms, longest ${ms(r.longTasks.maxMs)} ms.`,
   ].join('\n');
 }
