@@ -3,7 +3,8 @@
  * benchmark-size model generated on demand (bench-out/model/, not committed). Writes
  * bench-out/bench.json, docs/benchmarks.svg and docs/BENCHMARKS.md, and prints the report.
  * Every figure is a median over repeated runs after a warm-up, or a ratio of runs interleaved
- * in the same page (see tools/pages/bench.ts).
+ * in the same page (see tools/pages/bench.ts). `npm run bench` then runs tools/bench/main-thread.ts
+ * (its own browser, after this one has closed), which rewrites its section of the same file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
