@@ -27,12 +27,20 @@ const MOVE_GAP_MS = 150;
 const SETTLE_MS = 4000;
 const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel'];
 const FIRST_PLAN = 'mlw:first-plan';
-/** Throttled drags over the whole range: one drag's median moves by ~1 ms from drag to drag in one run. */
-const DRAGS = 3;
+/**
+ * The drags over the whole range, in order. 'page': the demo as it is, throttled (one drag's median
+ * moves by ~1 ms from drag to drag in one run, so there are three). 'floor': the same, with the
+ * page's input listeners held back, so that a step is only the browser's own work (the thumb, the
+ * event, the frame): what no change to the demo's handler can go below. 'unthrottled': the demo
+ * with the throttle off, for what the throttle multiplies.
+ */
+type DragKind = 'page' | 'floor' | 'unthrottled';
+const DRAGS: DragKind[] = ['page', 'floor', 'page', 'floor', 'page', 'unthrottled'];
 const DRAG = (i: number) => `mlw:drag-${i}`;
 const DRAG_DONE = (i: number) => `mlw:drag-${i}-done`;
-/** The last drag, with the throttle off. */
-const UNTHROTTLED = DRAGS;
+/** Installed at the window in the capture phase: the slider's `input` events reach no page listener. */
+const HOLD = `window.mlwHold = (e) => e.stopImmediatePropagation(); window.addEventListener('input', window.mlwHold, true)`;
+const RELEASE = `window.removeEventListener('input', window.mlwHold, true)`;
 
 /** Before any page script: a long-task observer, and a trace marker in the task that draws the first plan. */
 function instrument(marker: string): void {
@@ -125,15 +133,16 @@ try {
   const sample = await js<string>(cdp, `document.getElementById('image-info').textContent`);
   await page.waitForTimeout(SETTLE_MS);
   const range = await js<[number, number]>(cdp, `[Number(document.getElementById('budget').min), Number(document.getElementById('budget').max)]`);
-  console.error(`dragging the budget slider over ${range.join('..')}, ${DRAGS} times throttled and once not ...`);
+  console.error(`dragging the budget slider over ${range.join('..')}: ${DRAGS.join(', ')} ...`);
   let moves = 0;
-  for (let i = 0; i <= UNTHROTTLED; i++) {
-    // The same drag without the throttle: what the throttle multiplies, measured in this run.
-    if (i === UNTHROTTLED) await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  for (const [i, kind] of DRAGS.entries()) {
+    if (kind === 'unthrottled') await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    if (kind === 'floor') await js(cdp, HOLD);
     await js(cdp, `console.timeStamp('${DRAG(i)}')`);
     moves = await dragBudget(page, cdp);
     await page.waitForTimeout(1000);
     await js(cdp, `console.timeStamp('${DRAG_DONE(i)}')`);
+    if (kind === 'floor') await js(cdp, RELEASE);
   }
   const longTasks = await js<number[]>(cdp, 'window.longTasks');
   const raw = await tracing!.stopTracing();
@@ -155,13 +164,16 @@ try {
     return stepCosts(tasks, mine, done!, measure);
   };
   const [stepsAt] = markerTimes(events, main, DRAG(0));
-  const throttled = Array.from({ length: DRAGS }, (_, i) => i);
+  const dragsOf = (kind: DragKind) => [...DRAGS.keys()].filter((i) => DRAGS[i] === kind);
+  const throttled = dragsOf('page');
   /** The figures by one measure. */
   const figures = (measure: Measure): Figures => {
     const steps = throttled.flatMap((i) => dragSteps(i, measure));
     const of = (t: Task | null) => (t ? measure(t) : Number.NaN);
     return {
       dragMediansMs: throttled.map((i) => median(dragSteps(i, measure))),
+      floorDragMediansMs: dragsOf('floor').map((i) => median(dragSteps(i, measure))),
+      floorMedianMs: median(dragsOf('floor').flatMap((i) => dragSteps(i, measure))),
       stepMedianMs: median(steps),
       stepP95Ms: quantile(steps, 0.95),
       stepMaxMs: Math.max(...steps),
@@ -181,11 +193,11 @@ try {
     budgetRange: range as [number, number],
     moves,
     moveGapMs: MOVE_GAP_MS,
-    drags: DRAGS,
+    drags: throttled.length,
     steps: throttled.reduce((n, i) => n + dragSteps(i, cpu).length, 0),
     wall: figures(wall),
     cpu: figures(cpu),
-    unthrottled: { wallMs: median(dragSteps(UNTHROTTLED, wall)), cpuMs: median(dragSteps(UNTHROTTLED, cpu)) },
+    unthrottled: { wallMs: median(dragsOf('unthrottled').flatMap((i) => dragSteps(i, wall))), cpuMs: median(dragsOf('unthrottled').flatMap((i) => dragSteps(i, cpu))) },
     longTasks: { count: longTasks.length, maxMs: longTasks.length > 0 ? Math.max(...longTasks) : 0 },
   };
 } finally {
