@@ -50,20 +50,24 @@ export interface MainThreadResult {
   longTasks: { count: number; maxMs: number };
 }
 
-const rows: Array<[string, Exclude<keyof Figures, 'dragMediansMs' | 'floorDragMediansMs'>]> = [
-  ['budget-slider step, median over every drag', 'stepMedianMs'],
-  ['budget-slider step, p95', 'stepP95Ms'],
-  ['budget-slider step, max', 'stepMaxMs'],
-  ["the same step with the page's input listeners held back (the browser's own work: thumb, event, frame), median", 'floorMedianMs'],
-  ['task that received the first encoded image (overlay and first plan)', 'firstTaskMs'],
-  ['longest task from then until the drag', 'longestUntilDragMs'],
-  ['main-thread busy time from then until the drag', 'busyUntilDragMs'],
-  ['longest main-thread task in the trace (navigation, page load included, to the end of the drag)', 'longestTaskMs'],
+/** The table's rows: a label and a figure's cell (one value, or one per drag). */
+const rows: Array<[string, (f: Figures) => number | number[]]> = [
+  ['budget-slider step, median of each drag', (f) => f.dragMediansMs],
+  ['budget-slider step, median over every drag', (f) => f.stepMedianMs],
+  ['budget-slider step, p95', (f) => f.stepP95Ms],
+  ['budget-slider step, max', (f) => f.stepMaxMs],
+  ["the same step with the page's input listeners held back (the browser's own work: thumb, event, frame), median", (f) => f.floorMedianMs],
+  ['the same, median of each such drag', (f) => f.floorDragMediansMs],
+  ['task that received the first encoded image (overlay and first plan)', (f) => f.firstTaskMs],
+  ['longest task from then until the drag', (f) => f.longestUntilDragMs],
+  ['main-thread busy time from then until the drag', (f) => f.busyUntilDragMs],
+  ['longest main-thread task in the trace (navigation, page load included, to the end of the drag)', (f) => f.longestTaskMs],
 ];
 
 /** The section's Markdown (without its markers). */
 export function mainThreadSection(r: MainThreadResult): string {
   const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
+  const cell = (v: number | number[]) => (Array.isArray(v) ? v.map(ms).join(', ') : ms(v));
   const e = r.emulation;
   return [
     '## Main thread, phone-class',
@@ -74,10 +78,7 @@ export function mainThreadSection(r: MainThreadResult): string {
     '',
     '| measure | wall ms | main-thread CPU ms |',
     '|---|---|---|',
-    `| budget-slider step, median of each drag | ${r.wall.dragMediansMs.map(ms).join(', ')} | ${r.cpu.dragMediansMs.map(ms).join(', ')} |`,
-    ...rows.slice(0, 4).map(([label, key]) => `| ${label} | ${ms(r.wall[key])} | ${ms(r.cpu[key])} |`),
-    `| the same, median of each such drag | ${r.wall.floorDragMediansMs.map(ms).join(', ')} | ${r.cpu.floorDragMediansMs.map(ms).join(', ')} |`,
-    ...rows.slice(4).map(([label, key]) => `| ${label} | ${ms(r.wall[key])} | ${ms(r.cpu[key])} |`),
+    ...rows.map(([label, get]) => `| ${label} | ${cell(get(r.wall))} | ${cell(get(r.cpu))} |`),
     '',
     `Wall is time on the trace clock: what a user of this machine would wait, inflated when other work shares its cores. The second column is the main thread's CPU time in the same tasks (the trace's thread time). Under Chromium's throttling that time already includes the throttle (the same drag again right after with the throttle off: median step ${ms(r.unthrottled.cpuMs)} ms CPU, ${ms(r.unthrottled.wallMs)} ms wall, i.e. ${(r.cpu.stepMedianMs / r.unthrottled.cpuMs).toFixed(1)}x less CPU than throttled), so it is not multiplied: it is the throttled cost without the delays that other work adds.`,
     '',

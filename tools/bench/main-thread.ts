@@ -156,30 +156,32 @@ try {
   const firstTask = taskAt(tasks, firstPlan!);
   const from = firstTask?.start ?? firstPlan!;
   const inputs = eventDispatches(events, main, 'input');
-  /** Step costs of drag `i`. Each drag after the first begins by jumping from the top of the range to the bottom: not a step. */
-  const dragSteps = (i: number, measure: Measure): number[] => {
+  /** Each drag's inputs and end. A drag after the first begins by jumping from the top of the range to the bottom: not a step. */
+  const windows = DRAGS.map((_, i) => {
     const [at] = markerTimes(events, main, DRAG(i));
     const [done] = markerTimes(events, main, DRAG_DONE(i));
-    const mine = inputs.filter((t) => t > at! && t < done!).slice(i === 0 ? 0 : 1);
-    return stepCosts(tasks, mine, done!, measure);
-  };
-  const [stepsAt] = markerTimes(events, main, DRAG(0));
-  const dragsOf = (kind: DragKind) => [...DRAGS.keys()].filter((i) => DRAGS[i] === kind);
-  const throttled = dragsOf('page');
+    return { at: at!, inputs: inputs.filter((t) => t > at! && t < done!).slice(i === 0 ? 0 : 1), done: done! };
+  });
+  const stepsAt = windows[0]!.at;
+  /** Step costs of each drag of `kind`, by one measure. */
+  const stepsOf = (kind: DragKind, measure: Measure): number[][] =>
+    windows.filter((_, i) => DRAGS[i] === kind).map((w) => stepCosts(tasks, w.inputs, w.done, measure));
   /** The figures by one measure. */
   const figures = (measure: Measure): Figures => {
-    const steps = throttled.flatMap((i) => dragSteps(i, measure));
+    const drags = stepsOf('page', measure);
+    const floor = stepsOf('floor', measure);
+    const steps = drags.flat();
     const of = (t: Task | null) => (t ? measure(t) : Number.NaN);
     return {
-      dragMediansMs: throttled.map((i) => median(dragSteps(i, measure))),
-      floorDragMediansMs: dragsOf('floor').map((i) => median(dragSteps(i, measure))),
-      floorMedianMs: median(dragsOf('floor').flatMap((i) => dragSteps(i, measure))),
+      dragMediansMs: drags.map(median),
+      floorDragMediansMs: floor.map(median),
+      floorMedianMs: median(floor.flat()),
       stepMedianMs: median(steps),
       stepP95Ms: quantile(steps, 0.95),
       stepMaxMs: Math.max(...steps),
       firstTaskMs: of(firstTask),
-      longestUntilDragMs: of(longestTask(tasks, from, stepsAt!, measure)),
-      busyUntilDragMs: busyTime(tasks, from, stepsAt!, measure),
+      longestUntilDragMs: of(longestTask(tasks, from, stepsAt, measure)),
+      busyUntilDragMs: busyTime(tasks, from, stepsAt, measure),
       longestTaskMs: of(longestTask(tasks, -Infinity, Infinity, measure)),
     };
   };
@@ -193,11 +195,11 @@ try {
     budgetRange: range as [number, number],
     moves,
     moveGapMs: MOVE_GAP_MS,
-    drags: throttled.length,
-    steps: throttled.reduce((n, i) => n + dragSteps(i, cpu).length, 0),
+    drags: stepsOf('page', cpu).length,
+    steps: stepsOf('page', cpu).flat().length,
     wall: figures(wall),
     cpu: figures(cpu),
-    unthrottled: { wallMs: median(dragsOf('unthrottled').flatMap((i) => dragSteps(i, wall))), cpuMs: median(dragsOf('unthrottled').flatMap((i) => dragSteps(i, cpu))) },
+    unthrottled: { wallMs: median(stepsOf('unthrottled', wall).flat()), cpuMs: median(stepsOf('unthrottled', cpu).flat()) },
     longTasks: { count: longTasks.length, maxMs: longTasks.length > 0 ? Math.max(...longTasks) : 0 },
   };
 } finally {
