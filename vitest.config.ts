@@ -1,7 +1,10 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Node-side unit and property tests; browser tests run through Playwright (playwright.config.ts).
 export default defineConfig({
+  // The demo imports the SDK by its package name, as a user's app does (vite.config.ts has the same alias).
+  resolve: { alias: { 'mask-llava-web': resolve(import.meta.dirname, 'src/index.ts') } },
   test: {
     include: ['tests/unit/**/*.test.ts'],
     testTimeout: 60_000,

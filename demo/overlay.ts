@@ -2,16 +2,16 @@
  * Draws the three kinds of visual token on the image: the pooled patch grid as cells, object
  * masks filled in their id's colour, masks cut by the budget as dashed outlines and masks removed
  * by IoU pruning hatched. On a phone the slider must stay fluid, and every change to a canvas
- * costs the main thread a copy of all its pixels at the next frame (~11 ms per step for a
- * 1071 x 1071 canvas under 4x throttling). So the canvas holds only what changes with the image
- * or the IoU threshold (image, veil, hatched union of pruned masks); what a budget step changes
- * lives in a layer of elements above it: the grid is a CSS gradient sized by two custom
- * properties, and each mask's sprites (built at the canvas's device-pixel size in short background
- * slices after a new image, so that no task runs long) are small canvases that a step shows or
- * hides. A step writes a few attributes and copies no pixels.
+ * costs the main thread a copy of all its pixels at the next frame. So the canvas holds only the
+ * image under a veil, drawn when the image or the canvas size changes; what a plan changes lives
+ * in a layer above it: the grid is a CSS gradient sized by two custom properties, and the masks
+ * are vector paths in one SVG whose viewBox is the mask frame (demo/mask-paths.ts), with HTML
+ * labels. A mask's look is its class; a step rewrites the classes of the masks whose state
+ * changed, and the browser scales and rasterises the paths off the main thread.
  */
 import type { BitMask, Box } from 'mask-llava-web';
-import { MASK_STATES, type MaskShape, type MaskState, type Sprite, type StateSprites, labelAt, maskShape, maskSprites } from './mask-sprites.ts';
+import { maskColour, rgb } from './colours.ts';
+import { maskPaths } from './mask-paths.ts';
 
 /** What a plan selects, in the terms the overlay draws. */
 export interface OverlayPlan {
@@ -23,18 +23,21 @@ export interface OverlayPlan {
   pruned: readonly number[];
 }
 
-/** Work per background slice: short enough that a throttled phone CPU stays under 50 ms a task. */
-const SLICE_MS = 8;
+/** How the overlay shows a mask: a class of its elements (style.css); '' hides it. */
+type MaskState = 'object' | 'cut' | 'pruned' | '';
 
-/** A mask's elements in the token layer, per state as built so far, and the state shown. */
+/** A mask's elements: hatch, fill and outline paths in the SVG, its label above, and the state they show. */
 interface MaskElements {
-  states: Partial<Record<MaskState, { shape: HTMLCanvasElement; label: HTMLCanvasElement }>>;
-  shown: MaskState | null;
+  hatch: SVGPathElement;
+  fill: SVGPathElement;
+  outline: SVGPathElement;
+  label: HTMLElement;
+  state: MaskState;
 }
 
-/** Stacking of the token layer: outlines by state under the objects, every label on top. */
-const Z: Record<MaskState, number> = { pruned: 1, cut: 2, object: 3 };
-const LABEL_Z = 4;
+const SVG = 'http://www.w3.org/2000/svg';
+/** The pruned masks' hatch tile, in CSS pixels whatever the canvas size (the pattern is rescaled with it). */
+const HATCH_PX = 8;
 
 /** Renders one encoded image and its plans onto a canvas and the token layer above it. */
 export class TokenOverlay {
@@ -42,24 +45,24 @@ export class TokenOverlay {
   readonly #ctx: CanvasRenderingContext2D;
   readonly #layer: HTMLElement;
   readonly #grid: HTMLElement;
+  readonly #svg: SVGSVGElement;
+  readonly #hatch: SVGPatternElement;
+  readonly #hatches: SVGGElement;
+  readonly #fills: SVGGElement;
+  readonly #outlines: SVGGElement;
   #image: CanvasImageSource | null = null;
   #frame: Box = [0, 0, 1, 1];
-  #masks: readonly BitMask[] = [];
-  #plan: OverlayPlan | null = null;
-  /** Per image. */
-  #shapes: MaskShape[] = [];
-  /** Per image and canvas size (`#size`). */
-  #size = '';
-  #elements: MaskElements[] = [];
-  /** What the canvas shows: the pruned set it was drawn with, or null for the bare image. */
-  #drawn: string | null | undefined;
-  #hatch: CanvasPattern | null = null;
-  #building = 0;
+  #masks: MaskElements[] = [];
+  /** The mask frame's side M (the SVG's viewBox). */
+  #side = 1;
+  /** What the canvas shows: its image and device-pixel size, to skip redraws that change nothing. */
+  #drawn: { image: CanvasImageSource | null; size: string } | null = null;
   #redraw = 0;
-  /** The canvas's device-pixel size as the ResizeObserver last reported it. */
+  /** The canvas's device-pixel and CSS size as the ResizeObserver last reported them. */
   #pixels: [number, number] | null = null;
+  #css: [number, number] = [1, 1];
 
-  /** `layer` is an element laid exactly over `canvas`, for the parts a budget step changes. */
+  /** `layer` is an element laid exactly over `canvas`, for the parts a plan changes. */
   constructor(canvas: HTMLCanvasElement, layer: HTMLElement) {
     this.#canvas = canvas;
     const ctx = canvas.getContext('2d', { alpha: false });
@@ -68,16 +71,29 @@ export class TokenOverlay {
     this.#layer = layer;
     this.#grid = document.createElement('div');
     this.#grid.className = 'token-grid';
-    layer.replaceChildren(this.#grid);
-    // The observer's size, not clientWidth: reading layout in a step would force one right after the
+    this.#grid.hidden = true;
+    this.#svg = svg('svg', { class: 'token-masks', preserveAspectRatio: 'none' });
+    this.#hatch = hatchPattern();
+    this.#hatches = svg('g', { class: 'hatches' });
+    this.#fills = svg('g', { class: 'fills' });
+    this.#outlines = svg('g', { class: 'outlines' });
+    const defs = svg('defs');
+    defs.append(this.#hatch);
+    // Pruned masks' hatches under the objects' fills, fills under every outline (a cut mask's
+    // dashes show over an object's fill).
+    this.#svg.append(defs, this.#hatches, this.#fills, this.#outlines);
+    layer.replaceChildren(this.#grid, this.#svg);
+    // The observer's sizes, not clientWidth: reading layout in a step would force one right after the
     // token strip changed (~4 ms of a throttled step).
     new ResizeObserver(([entry]) => {
       const device = entry?.devicePixelContentBoxSize?.[0];
       const css = entry?.contentBoxSize[0];
       const dpr = window.devicePixelRatio || 1;
+      if (css) this.#css = [css.inlineSize, css.blockSize];
       if (device) this.#pixels = [device.inlineSize, device.blockSize];
       else if (css) this.#pixels = [Math.round(css.inlineSize * dpr), Math.round(css.blockSize * dpr)];
-      this.draw();
+      this.#scaleHatch();
+      this.#draw();
     }).observe(canvas);
   }
 
@@ -85,54 +101,62 @@ export class TokenOverlay {
   setImage(image: CanvasImageSource, frame: Box, masks: readonly BitMask[]): void {
     this.#image = image;
     this.#frame = frame;
-    this.#masks = masks;
-    this.#shapes = [];
-    this.#plan = null;
-    this.#size = '';
     this.#canvas.style.aspectRatio = `${frame[2] - frame[0]} / ${frame[3] - frame[1]}`;
-    // A plan usually follows in the same task and draws; this covers an image shown without one.
+    this.#side = masks[0]?.size ?? 1;
+    this.#svg.setAttribute('viewBox', `0 0 ${this.#side} ${this.#side}`);
+    this.#scaleHatch();
+    this.#masks = masks.map((mask, id) => {
+      const { fill, outline, centre } = maskPaths(mask);
+      const colour = `--c: ${rgb(maskColour(id))}`;
+      const label = document.createElement('span');
+      label.className = 'mask-label';
+      label.textContent = String(id);
+      label.style.cssText = `${colour}; left: ${(100 * centre[0]) / mask.size}%; top: ${(100 * centre[1]) / mask.size}%`;
+      return { hatch: svg('path', { d: fill }), fill: svg('path', { d: fill, style: colour }), outline: svg('path', { d: outline, style: colour }), label, state: '' };
+    });
+    this.#hatches.replaceChildren(...this.#masks.map((m) => m.hatch));
+    this.#fills.replaceChildren(...this.#masks.map((m) => m.fill));
+    this.#outlines.replaceChildren(...this.#masks.map((m) => m.outline));
+    this.#layer.replaceChildren(this.#grid, this.#svg, ...this.#masks.map((m) => m.label));
+    this.#grid.hidden = true;
     this.#requestDraw();
   }
 
   /** Shows a plan over the current image. */
   setPlan(plan: OverlayPlan): void {
-    this.#plan = plan;
-    this.draw();
+    this.#showPlan(plan);
   }
 
-  /** Redraws at the canvas's current CSS size with whatever sprites are built so far. */
-  draw(): void {
+  /** Redraws the canvas at its current size when its image or size changed. */
+  #draw(): void {
     const canvas = this.#canvas;
     const dpr = window.devicePixelRatio || 1;
     const [w, h] = this.#pixels ?? [canvas.clientWidth * dpr, canvas.clientHeight * dpr];
     const width = Math.max(1, Math.round(w));
     const height = Math.max(1, Math.round(h));
+    const size = `${width}x${height}`;
+    if (this.#drawn?.image === this.#image && this.#drawn.size === size) return;
+    // Setting the size clears the canvas, so it is set only with a redraw.
     if (canvas.width !== width || canvas.height !== height) {
       canvas.width = width;
       canvas.height = height;
-      this.#drawn = undefined;
     }
-    if (!this.#image) {
-      this.#ctx.fillStyle = '#0f172a';
-      this.#ctx.fillRect(0, 0, width, height);
-      this.#drawn = undefined;
-      this.#showPlan(null);
-      return;
+    const ctx = this.#ctx;
+    ctx.fillStyle = '#0f172a';
+    ctx.fillRect(0, 0, width, height);
+    if (this.#image) {
+      const [x0, y0, x1, y1] = this.#frame;
+      ctx.imageSmoothingEnabled = true;
+      // A frame past the image's edges (padding encoders) is clipped by drawImage, leaving the backdrop.
+      ctx.drawImage(this.#image, x0, y0, x1 - x0, y1 - y0, 0, 0, width, height);
+      // A light veil keeps the masks' colours readable on busy images.
+      ctx.fillStyle = 'rgba(15, 23, 42, 0.18)';
+      ctx.fillRect(0, 0, width, height);
     }
-    const size = `${width}x${height}@${dpr}`;
-    if (size !== this.#size) this.#resize(size);
-    const plan = this.#plan;
-    // The canvas is redrawn only when what it shows changes: a budget step leaves it alone.
-    const key = plan ? plan.pruned.join(',') : null;
-    if (key !== this.#drawn) {
-      this.#drawImage(this.#ctx, width, height);
-      if (plan) this.#drawPruned(plan.pruned, width, height, dpr);
-      this.#drawn = key;
-    }
-    this.#showPlan(plan);
+    this.#drawn = { image: this.#image, size };
   }
 
-  /** Sets the grid and shows each built mask's sprite for its state in the plan (none without one). */
+  /** Sets the grid and each mask's state for the plan (every mask hidden without one). */
   #showPlan(plan: OverlayPlan | null): void {
     const [rows, cols] = plan?.grid ?? [0, 0];
     const grid = this.#grid;
@@ -143,132 +167,46 @@ export class TokenOverlay {
     }
     const used = new Set(plan?.objects);
     const pruned = new Set(plan?.pruned);
-    this.#elements.forEach((el, id) => {
-      const wanted: MaskState | null = !plan ? null : used.has(id) ? 'object' : pruned.has(id) ? 'pruned' : 'cut';
-      // A state whose sprites are not built yet shows nothing until they are.
-      const state = wanted && el.states[wanted] ? wanted : null;
-      if (state === el.shown) return;
-      for (const [st, hidden] of [[el.shown, true], [state, false]] as const) {
-        const sprites = st && el.states[st];
-        if (!sprites) continue;
-        sprites.shape.hidden = hidden;
-        sprites.label.hidden = hidden;
-      }
-      el.shown = state;
+    this.#masks.forEach((m, id) => {
+      const state: MaskState = !plan ? '' : used.has(id) ? 'object' : pruned.has(id) ? 'pruned' : 'cut';
+      if (state === m.state) return;
+      m.hatch.setAttribute('class', state);
+      m.fill.setAttribute('class', state);
+      m.outline.setAttribute('class', state);
+      m.label.className = `mask-label ${state}`;
+      m.state = state;
     });
   }
 
-  /** A new canvas size (or image): drop the sprites made for the old one and rebuild in the background. */
-  #resize(size: string): void {
-    this.#size = size;
-    this.#elements = [];
-    this.#layer.replaceChildren(this.#grid);
-    this.#drawn = undefined;
-    this.#hatch = null;
-    const job = ++this.#building;
-    let next = 0;
-    const step = (): void => {
-      if (job !== this.#building || !this.#image) return;
-      const until = performance.now() + SLICE_MS;
-      const { width, height } = this.#canvas;
-      const dpr = window.devicePixelRatio || 1;
-      // One state of one mask per unit of work: a mask's three states take ~45 ms on a throttled phone.
-      while (next < this.#masks.length * MASK_STATES.length && performance.now() < until) {
-        const id = Math.floor(next / MASK_STATES.length);
-        const state = MASK_STATES[next % MASK_STATES.length]!;
-        const shape = (this.#shapes[id] ??= maskShape(this.#masks[id]!, id));
-        const el = (this.#elements[id] ??= { states: {}, shown: null });
-        const placed = placeSprites(shape, state, maskSprites(shape, state, width, height, dpr), width, height);
-        el.states[state] = placed;
-        this.#layer.append(placed.shape, placed.label);
-        next++;
-      }
-      this.#requestDraw();
-      if (next < this.#masks.length * MASK_STATES.length) setTimeout(step, 0);
-    };
-    setTimeout(step, 0);
+  /** A hatch tile of HATCH_PX CSS pixels in the viewBox's units, which the canvas's CSS size sets. */
+  #scaleHatch(): void {
+    const [w, h] = this.#css;
+    this.#hatch.setAttribute('patternTransform', `scale(${this.#side / Math.max(1, w)} ${this.#side / Math.max(1, h)})`);
   }
 
-  /** One redraw per frame however many slices finished in it. */
+  /** One canvas redraw per frame however often the image is set in it. */
   #requestDraw(): void {
     if (this.#redraw) return;
     this.#redraw = requestAnimationFrame(() => {
       this.#redraw = 0;
-      this.draw();
+      this.#draw();
     });
-  }
-
-  /** The image scaled to the canvas under a light veil, which keeps colours readable on busy images. */
-  #drawImage(ctx: CanvasRenderingContext2D, width: number, height: number): void {
-    ctx.fillStyle = '#0f172a';
-    ctx.fillRect(0, 0, width, height);
-    const [x0, y0, x1, y1] = this.#frame;
-    ctx.imageSmoothingEnabled = true;
-    // A frame past the image's edges (padding encoders) is clipped by drawImage, leaving the backdrop.
-    ctx.drawImage(this.#image!, x0, y0, x1 - x0, y1 - y0, 0, 0, width, height);
-    ctx.fillStyle = 'rgba(15, 23, 42, 0.18)';
-    ctx.fillRect(0, 0, width, height);
-  }
-
-  /** The union of the pruned masks, hatched, over the image. */
-  #drawPruned(ids: readonly number[], width: number, height: number, dpr: number): void {
-    if (ids.length === 0) return;
-    const layer = document.createElement('canvas');
-    layer.width = width;
-    layer.height = height;
-    const ctx = layer.getContext('2d')!;
-    ctx.imageSmoothingEnabled = true;
-    for (const id of ids) {
-      // Only the mask's box: scaling the whole M x M fill would touch every canvas pixel per mask.
-      const { fill, size, bbox: [bx0, by0, bx1, by1] } = (this.#shapes[id] ??= maskShape(this.#masks[id]!, id));
-      const sx = width / size;
-      const sy = height / size;
-      if (bx1 > bx0) ctx.drawImage(fill, bx0, by0, bx1 - bx0, by1 - by0, bx0 * sx, by0 * sy, (bx1 - bx0) * sx, (by1 - by0) * sy);
-    }
-    ctx.globalCompositeOperation = 'source-in';
-    ctx.fillStyle = (this.#hatch ??= hatchPattern(ctx, dpr));
-    ctx.fillRect(0, 0, width, height);
-    this.#ctx.drawImage(layer, 0, 0);
   }
 }
 
-/**
- * A mask's sprites for one state as hidden elements of the token layer, placed in percent of the
- * canvas so that they stay on their mask whatever CSS size the canvas is later shown at.
- */
-function placeSprites(shape: MaskShape, state: MaskState, sprites: StateSprites, width: number, height: number): { shape: HTMLCanvasElement; label: HTMLCanvasElement } {
-  const place = (s: Sprite, z: number): HTMLCanvasElement => {
-    const el = s.image;
-    el.hidden = true;
-    el.className = 'token-sprite';
-    Object.assign(el.style, {
-      left: `${(100 * s.x) / width}%`,
-      top: `${(100 * s.y) / height}%`,
-      width: `${(100 * el.width) / width}%`,
-      height: `${(100 * el.height) / height}%`,
-      zIndex: String(z),
-    });
-    return el;
-  };
-  const [x, y] = labelAt(shape, sprites.label, width, height);
-  return { shape: place(sprites.shape, Z[state]), label: place({ image: sprites.label.image, x, y }, LABEL_Z) };
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string> = {}): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
 }
 
-function hatchPattern(ctx: CanvasRenderingContext2D, dpr: number): CanvasPattern {
-  const tile = document.createElement('canvas');
-  const n = Math.round(8 * dpr);
-  tile.width = n;
-  tile.height = n;
-  const t = tile.getContext('2d')!;
-  t.fillStyle = 'rgba(15, 23, 42, 0.35)';
-  t.fillRect(0, 0, n, n);
-  t.strokeStyle = 'rgba(241, 245, 249, 0.85)';
-  t.lineWidth = 1.5 * dpr;
-  t.beginPath();
-  for (const o of [-n, 0, n]) {
-    t.moveTo(o, n);
-    t.lineTo(o + n, 0);
-  }
-  t.stroke();
-  return ctx.createPattern(tile, 'repeat')!;
+/** Light diagonal lines over a dark wash, HATCH_PX CSS pixels a tile before the overlay's scaling. */
+function hatchPattern(): SVGPatternElement {
+  const n = String(HATCH_PX);
+  const pattern = svg('pattern', { id: 'pruned-hatch', patternUnits: 'userSpaceOnUse', width: n, height: n });
+  pattern.append(
+    svg('rect', { width: n, height: n, fill: 'rgb(15 23 42 / 0.35)' }),
+    svg('path', { d: `M${-HATCH_PX} ${n}L0 0M0 ${n}L${n} 0M${n} ${n}L${2 * HATCH_PX} 0`, stroke: 'rgb(241 245 249 / 0.85)', 'stroke-width': '1.5' }),
+  );
+  return pattern;
 }

@@ -46,6 +46,15 @@ function stagePixels(page: Page): Promise<Buffer> {
   return page.locator('#stage').screenshot({ animations: 'disabled' });
 }
 
+/** The overlay shows as many masks (fill, outline and label) as object tokens as the breakdown counts, and every mask in some state. */
+async function expectMaskStates(page: Page, objects: number): Promise<void> {
+  const layer = page.locator('#token-layer');
+  for (const part of ['g.fills path.object', 'g.outlines path.object', '.mask-label.object']) await expect(layer.locator(part)).toHaveCount(objects);
+  const masks = await layer.locator('g.outlines path').count();
+  expect(masks).toBeGreaterThanOrEqual(objects);
+  await expect(layer.locator('g.outlines path:is(.object, .cut, .pruned)')).toHaveCount(masks);
+}
+
 async function openDemo(page: Page, project: string, url = demoUrl(project)): Promise<string[]> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -111,6 +120,7 @@ test('desktop: sample, slider re-plans the overlay, compare mode answers side by
   await expect(page.locator('#image-info')).toContainText(/masks · encode/);
   await expect(page.locator('#cls-norm')).toHaveText(/‖x‖ \d+\.\d/);
   const before = await breakdown(page);
+  await expectMaskStates(page, before.objects);
   const pixelsBefore = await stagePixels(page);
 
   // Fewer tokens: the plan, its text, its chips and the overlay all follow the slider.
@@ -121,6 +131,7 @@ test('desktop: sample, slider re-plans the overlay, compare mode answers side by
   expect(after.total).toBeLessThan(before.total);
   expect(after.of).toBe(before.of);
   expect((await stagePixels(page)).equals(pixelsBefore)).toBe(false);
+  await expectMaskStates(page, after.objects);
   // Chip tooltips are written when the pointer reaches a chip, for the plan shown.
   await page.locator('#strip .chip.patch').last().hover();
   await expect(page.locator('#strip .chip.patch').last()).toHaveAttribute('title', /^patch \((\d+), \1\) of the (\d+)x\2 pooled grid$/);
