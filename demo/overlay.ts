@@ -53,6 +53,9 @@ export class TokenOverlay {
   #image: CanvasImageSource | null = null;
   #frame: Box = [0, 0, 1, 1];
   #masks: MaskElements[] = [];
+  #plan: OverlayPlan | null = null;
+  /** Counts images, so that a build scheduled for an earlier one does nothing. */
+  #job = 0;
   /** The mask frame's side M (the SVG's viewBox). */
   #side = 1;
   /** What the canvas shows: its image and device-pixel size, to skip redraws that change nothing. */
@@ -101,7 +104,26 @@ export class TokenOverlay {
   setImage(image: CanvasImageSource, frame: Box, masks: readonly BitMask[]): void {
     this.#image = image;
     this.#frame = frame;
+    this.#plan = null;
     this.#canvas.style.aspectRatio = `${frame[2] - frame[0]} / ${frame[3] - frame[1]}`;
+    this.#masks = [];
+    this.#layer.replaceChildren(this.#grid, this.#svg);
+    this.#grid.hidden = true;
+    // The masks' elements are built in a task after the frame that shows the image and the first
+    // plan's text and chips, so that the two frames' layout and paint do not add up in one task.
+    const job = ++this.#job;
+    requestAnimationFrame(() => setTimeout(() => job === this.#job && this.#build(masks), 0));
+    this.#requestDraw();
+  }
+
+  /** Shows a plan over the current image (its masks as soon as their elements are built). */
+  setPlan(plan: OverlayPlan): void {
+    this.#plan = plan;
+    this.#showPlan(plan);
+  }
+
+  /** Each mask's paths and label, in the state the current plan gives it. */
+  #build(masks: readonly BitMask[]): void {
     this.#side = masks[0]?.size ?? 1;
     this.#svg.setAttribute('viewBox', `0 0 ${this.#side} ${this.#side}`);
     this.#scaleHatch();
@@ -117,14 +139,8 @@ export class TokenOverlay {
     this.#hatches.replaceChildren(...this.#masks.map((m) => m.hatch));
     this.#fills.replaceChildren(...this.#masks.map((m) => m.fill));
     this.#outlines.replaceChildren(...this.#masks.map((m) => m.outline));
-    this.#layer.replaceChildren(this.#grid, this.#svg, ...this.#masks.map((m) => m.label));
-    this.#grid.hidden = true;
-    this.#requestDraw();
-  }
-
-  /** Shows a plan over the current image. */
-  setPlan(plan: OverlayPlan): void {
-    this.#showPlan(plan);
+    this.#layer.append(...this.#masks.map((m) => m.label));
+    this.#showPlan(this.#plan);
   }
 
   /** Redraws the canvas at its current size when its image or size changed. */
