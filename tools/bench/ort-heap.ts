@@ -9,7 +9,9 @@
  * under `--label`, into docs/BENCHMARKS.md's ORT heap section, keeping the other labels' tables.
  */
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser } from '@playwright/test';
 import { machineInfo, machineLine } from '../browser/machine.ts';
@@ -18,6 +20,10 @@ import { openPage, repoRoot } from '../browser/session.ts';
 import { BENCH_MODEL_URL, ensureBenchModel } from './bench-package.ts';
 import { ORT_HEAP_SECTION, writeSection } from './sections.ts';
 import { type HeapRow, heapTable, mergeHeapTables } from './heap-table.ts';
+import { wasmMemoryLayout } from './wasm-memory-layout.ts';
+
+/** The ORT build the worker runs on WASM (src/worker/backend.ts). */
+const ORT_WASM = createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm');
 
 const MODELS = [
   { name: 'ShapesWorld (embedded)', url: '/models/shapesworld/manifest.json' },
@@ -65,6 +71,7 @@ const table = heapTable(rows, answers, {
   date: new Date().toISOString().slice(0, 16).replace('T', ' '),
   machine: machineLine(machineInfo()),
   commit: gitState(),
+  runtime: { file: basename(ORT_WASM), layout: wasmMemoryLayout(readFileSync(ORT_WASM)) },
 });
 console.log(table);
 if (args.write) {
