@@ -268,8 +268,9 @@ def question_attribute(scene: Scene, rng: np.random.Generator) -> dict[str, str]
     return _q(f'What shape is the {o.color} object?', o.shape, 'attribute')
 
 
-def question_position(scene: Scene, rng: np.random.Generator) -> dict[str, str] | None:
-    """Balanced yes/no relative position of two uniquely named objects with a clear gap."""
+def position_pairs(scene: Scene) -> list[tuple[SceneObject, SceneObject, str, bool]]:
+    """(a, b, axis, a is left of / above b) for every ordered pair of uniquely named objects whose
+    centroids differ by a clear gap on that axis."""
     objs = scene.objects
     named = [o for o in objs if sum(x.color == o.color and x.shape == o.shape for x in objs) == 1]
     pairs = []
@@ -282,6 +283,12 @@ def question_position(scene: Scene, rng: np.random.Generator) -> dict[str, str] 
                 pairs.append((a, b, 'x', ax < bx))
             if abs(ay - by) > POSITION_MARGIN:
                 pairs.append((a, b, 'y', ay < by))
+    return pairs
+
+
+def question_position(scene: Scene, rng: np.random.Generator) -> dict[str, str] | None:
+    """Balanced yes/no relative position of two uniquely named objects with a clear gap."""
+    pairs = position_pairs(scene)
     if not pairs:
         return None
     a, b, axis, a_first = pairs[int(rng.integers(len(pairs)))]

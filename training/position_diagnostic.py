@@ -1,0 +1,129 @@
+"""Can the LLM learn relative position, and what does it need? A CPU-sized diagnostic on the LLM
+feature bank (training/out/features.pt); not a stage of the recipe, nothing it trains is kept.
+
+A fresh projector + LLM of the recipe's sizes sees object tokens only (the bank scene's GT visible
+masks, composed as the runtime does) and is trained on relative-position questions alone. Every 50
+steps it prints the answer accuracy on the bank's last 200 scenes, which it never trains on, in
+both question forms: yes/no as the evaluation set asks ("Is the red circle left of the blue
+square?") and the relation word ("Is the red circle left or right of the blue square?" -> "left").
+
+  python3 -m training.position_diagnostic --scenes small --form word --place [--steps 400]
+
+Switches: the scenes (all, or those with at most 4 objects), the training form (yesno, word, or
+half each), --place (each object token also grounds its side words, left/right and above/below of
+the scene centre, beside its colour and shape), --depth of the LLM, --seed.
+"""
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from training import composition as C
+from training import train as T
+from training.shapesworld import SCENE_SIZE, Scene, position_pairs, question_position
+from training.tokenizer import Tokenizer
+
+HELD_OUT = 200
+SMALL = 4
+
+
+def relation_question(scene: Scene, rng: np.random.Generator) -> dict[str, str] | None:
+    """The relation word of two uniquely named objects with a clear gap (the same pairs as the yes/no form)."""
+    pairs = position_pairs(scene)
+    if not pairs:
+        return None
+    a, b, axis, a_first = pairs[int(rng.integers(len(pairs)))]
+    if axis == 'x':
+        return {'question': f'Is the {a.color} {a.shape} left or right of the {b.color} {b.shape}?', 'answer': 'left' if a_first else 'right'}
+    return {'question': f'Is the {a.color} {a.shape} above or below the {b.color} {b.shape}?', 'answer': 'above' if a_first else 'below'}
+
+
+def side_words(fact: tuple) -> list[str]:
+    """Where an object's centroid lies against the scene centre."""
+    return ['left' if fact[2] < SCENE_SIZE / 2 else 'right', 'above' if fact[3] < SCENE_SIZE / 2 else 'below']
+
+
+class ObjectBatcher(T.LlmBatcher):
+    """Object tokens only; grounding targets colour and shape, plus the side words with `place`."""
+
+    def __init__(self, tok: Tokenizer, bank: dict, place: bool, seed: int) -> None:
+        super().__init__(tok, bank, 'per-image', 'none', False, True, seed)
+        self.place = place
+
+    def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]]]:
+        facts = self.bank['facts'][i]
+        masks = self.masks_of(i)
+        order = self.rng.permutation(len(masks))
+        toks, _ = C.compose(self.bank['feats'][i].float(), T.GRID, T.GRID, masks[order], C.Plan(0, (0, 0), len(masks)), self.norm, self.object_pos)
+        words = [[f[0], f[1]] + (side_words(f) if self.place else []) for f in facts]
+        return toks, [[self.word(w) for w in words[j]] for j in order]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--scenes', choices=['all', 'small'], default='small')
+    ap.add_argument('--form', choices=['yesno', 'word', 'mix'], default='word')
+    ap.add_argument('--place', action='store_true')
+    ap.add_argument('--depth', type=int, default=T.LLM_DEPTH)
+    ap.add_argument('--steps', type=int, default=400)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--threads', type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    tok = Tokenizer()
+    bank = torch.load(f'{T.OUT}/features.pt', weights_only=False)
+    n = len(bank['facts'])
+    usable = [i for i in range(n) if args.scenes == 'all' or len(bank['facts'][i]) <= SMALL]
+    train_ids = [i for i in usable if i < n - HELD_OUT]
+    check_ids = [i for i in usable if i >= n - HELD_OUT]
+    forms = {'yesno': question_position, 'word': relation_question}
+
+    def batch(b: ObjectBatcher, ids: list[int], form: str) -> list:
+        items = []
+        for _ in range(16):
+            i = ids[int(b.rng.integers(len(ids)))]
+            vis, targets = b.visual(i, 'objects')
+            scene = T.scene_from_facts(bank['facts'][i])
+            qs = []
+            while len(qs) < 10:
+                f = form if form != 'mix' else ('word' if b.rng.random() < 0.5 else 'yesno')
+                q = forms[f](scene, b.rng)
+                if q is None:
+                    break
+                qs.append(q)
+            if qs:
+                items.append((vis, [tok.encode(T.render_prompt(q['question'])) for q in qs], [tok.encode(q['answer']) + [b.end_id] for q in qs], targets))
+        return items
+
+    lm = T.DecoderLM(tok.size, T.LLM_DIM, args.depth, T.LLM_HEADS)
+    proj = T.Projector(bank['feats'][0].shape[-1], T.LLM_DIM)
+    params = list(lm.parameters()) + list(proj.parameters())
+    opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.01)
+    train = ObjectBatcher(tok, bank, args.place, 1 + 10 * args.seed)
+    check = ObjectBatcher(tok, bank, args.place, 2)
+    checks = {f: [batch(check, check_ids, f) for _ in range(4)] for f in forms}
+
+    def accuracy(sets: list) -> float:
+        with torch.no_grad():
+            return float(np.mean([T.llm_loss(lm, proj, [(v, p, [a[:-1] for a in ans], t) for v, p, ans, t in items], train.image_id, 0.0)[1].item() for items in sets]))
+
+    print(f'{len(train_ids)} training and {len(check_ids)} held-out scenes; {vars(args)}', flush=True)
+    t0 = time.time()
+    for step in range(args.steps + 1):
+        if step % 50 == 0 or step == args.steps:
+            print(f'step {step}: held-out accuracy ' + ', '.join(f'{f} {accuracy(s):.3f}' for f, s in checks.items()) + f' ({time.time() - t0:.0f} s)', flush=True)
+        if step == args.steps:
+            break
+        for g in opt.param_groups:
+            g['lr'] = T.cosine_lr(step, args.steps, 2e-3, 50)
+        loss, _ = T.llm_loss(lm, proj, batch(train, train_ids, args.form), train.image_id, 0.5)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+
+if __name__ == '__main__':
+    main()
