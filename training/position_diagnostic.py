@@ -21,27 +21,11 @@ import torch
 
 from training import composition as C
 from training import train as T
-from training.shapesworld import SCENE_SIZE, Scene, position_pairs, question_position
+from training.shapesworld import question_position, question_position_word, side_words
 from training.tokenizer import Tokenizer
 
 HELD_OUT = 200
 SMALL = 4
-
-
-def relation_question(scene: Scene, rng: np.random.Generator) -> dict[str, str] | None:
-    """The relation word of two uniquely named objects with a clear gap (the same pairs as the yes/no form)."""
-    pairs = position_pairs(scene)
-    if not pairs:
-        return None
-    a, b, axis, a_first = pairs[int(rng.integers(len(pairs)))]
-    if axis == 'x':
-        return {'question': f'Is the {a.color} {a.shape} left or right of the {b.color} {b.shape}?', 'answer': 'left' if a_first else 'right'}
-    return {'question': f'Is the {a.color} {a.shape} above or below the {b.color} {b.shape}?', 'answer': 'above' if a_first else 'below'}
-
-
-def side_words(fact: tuple) -> list[str]:
-    """Where an object's centroid lies against the scene centre."""
-    return ['left' if fact[2] < SCENE_SIZE / 2 else 'right', 'above' if fact[3] < SCENE_SIZE / 2 else 'below']
 
 
 class ObjectBatcher(T.LlmBatcher):
@@ -56,7 +40,7 @@ class ObjectBatcher(T.LlmBatcher):
         masks = self.masks_of(i)
         order = self.rng.permutation(len(masks))
         toks, _ = C.compose(self.bank['feats'][i].float(), T.GRID, T.GRID, masks[order], C.Plan(0, (0, 0), len(masks)), self.norm, self.object_pos)
-        words = [[f[0], f[1]] + (side_words(f) if self.place else []) for f in facts]
+        words = [[f[0], f[1]] + (side_words(f[2], f[3]) if self.place else []) for f in facts]
         return toks, [[self.word(w) for w in words[j]] for j in order]
 
 
@@ -78,7 +62,7 @@ def main() -> None:
     usable = [i for i in range(n) if args.scenes == 'all' or len(bank['facts'][i]) <= SMALL]
     train_ids = [i for i in usable if i < n - HELD_OUT]
     check_ids = [i for i in usable if i >= n - HELD_OUT]
-    forms = {'yesno': question_position, 'word': relation_question}
+    forms = {'yesno': question_position, 'word': question_position_word}
 
     def batch(b: ObjectBatcher, ids: list[int], form: str) -> list:
         items = []

@@ -300,6 +300,24 @@ def question_position(scene: Scene, rng: np.random.Generator) -> dict[str, str] 
     return _q(f'Is the {a.color} {a.shape} {rel} the {b.color} {b.shape}?', 'yes' if want else 'no', 'position')
 
 
+def question_position_word(scene: Scene, rng: np.random.Generator) -> dict[str, str] | None:
+    """The same pairs asked for the relation word ("Is the red circle left or right of the blue
+    square?" -> "left"). A training-only form (training/train.py --relation-words): the evaluation
+    set asks the yes/no form."""
+    pairs = position_pairs(scene)
+    if not pairs:
+        return None
+    a, b, axis, a_first = pairs[int(rng.integers(len(pairs)))]
+    if axis == 'x':
+        return _q(f'Is the {a.color} {a.shape} left or right of the {b.color} {b.shape}?', 'left' if a_first else 'right', 'position')
+    return _q(f'Is the {a.color} {a.shape} above or below the {b.color} {b.shape}?', 'above' if a_first else 'below', 'position')
+
+
+def side_words(x: float, y: float) -> list[str]:
+    """Where a centroid lies against the scene centre."""
+    return ['left' if x < SCENE_SIZE / 2 else 'right', 'above' if y < SCENE_SIZE / 2 else 'below']
+
+
 QUESTION_MAKERS = {
     'exist': question_exist,
     'count': question_count,

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from . import composition as C
 from .data import GRID, N_COUNT_HEADS, encoder_batch, llm_scene, perturb_masks, pixel_values, segmenter_batch
 from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, ViT
-from .shapesworld import COLOR_NAMES, MASK_SIZE, SHAPES, Scene, SceneObject, make_question
+from .shapesworld import COLOR_NAMES, MASK_SIZE, SHAPES, Scene, SceneObject, make_question, question_position_word, side_words
 from .tokenizer import END, IMAGE, Tokenizer, render_prompt
 
 OUT = os.environ.get('SW_OUT', 'training/out')
@@ -252,9 +252,10 @@ class LlmBatcher:
     runtime does: the single <image> placeholder replaced by the T projected visual tokens."""
 
     def __init__(self, tok: Tokenizer, bank: dict, norm: str, object_pos: str, patch_only: bool, oversample: bool,
-                 seed: int) -> None:
+                 seed: int, place_words: bool = False, relation_words: float = 0.0) -> None:
         self.tok, self.bank, self.norm, self.object_pos = tok, bank, norm, object_pos
         self.patch_only, self.oversample = patch_only, oversample
+        self.place_words, self.relation_words = place_words, relation_words
         self.rng = np.random.default_rng(seed)
         self.image_id = tok.special_ids[IMAGE]
         self.end_id = tok.special_ids[END]
@@ -274,7 +275,8 @@ class LlmBatcher:
     def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]]]:
         """Composed (pre-projector) visual tokens [T, D] for bank scene i with a sampled plan, and
         per token the words it shows (grounding targets): CLS -> the object count, a patch -> the
-        colour and shape of the object covering most of it, an object -> its colour and shape."""
+        colour and shape of the object covering most of it, an object -> its colour and shape (and,
+        with `place_words`, its side words: left/right and above/below of the scene centre)."""
         hidden = self.bank['feats'][i].float()
         facts = self.bank['facts'][i]
         masks = self.masks_of(i)
@@ -292,6 +294,8 @@ class LlmBatcher:
             cov = F.adaptive_avg_pool2d(masks.float()[:, None], plan.grid)[:, 0].reshape(len(masks), -1)
             best, who = cov.max(0)
             targets += [words[order[int(w)]] if float(b) > 0.35 else [] for b, w in zip(best, who)]
+        if self.place_words:
+            words = [w + [self.word(x) for x in side_words(f[2], f[3])] for w, f in zip(words, facts)]
         targets += [words[order[j]] for j in range(plan.objects)]
         assert len(targets) == len(kinds)
         return toks, targets
@@ -306,10 +310,18 @@ class LlmBatcher:
             i = int(self.rng.integers(n))
             vis, targets = self.visual(i, mode)
             scene = scene_from_facts(self.bank['facts'][i])
-            qs = [make_question(scene, self.rng) for _ in range(per_scene)]
+            qs = [self.question(scene) for _ in range(per_scene)]
             out.append((vis, [self.tok.encode(render_prompt(q['question'])) for q in qs],
                         [self.tok.encode(q['answer']) + [self.end_id] for q in qs], targets))
         return out
+
+    def question(self, scene: Scene) -> dict[str, str]:
+        """A random question; with `relation_words`, that share of the position questions is asked
+        for the relation word instead of yes/no (no extra random draw without it)."""
+        q = make_question(scene, self.rng)
+        if q['type'] == 'position' and self.relation_words and self.rng.random() < self.relation_words:
+            q = question_position_word(scene, self.rng) or q
+        return q
 
 
 def _pad_left(seqs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -403,7 +415,7 @@ def train_llm(args: argparse.Namespace) -> None:
     params = list(lm.parameters()) + list(proj.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     batcher = LlmBatcher(tok, bank, 'none' if args.no_norm_scale else 'per-image', object_position_mode(args),
-                         args.patch_only, not args.no_oversample, args.seed + 2)
+                         args.patch_only, not args.no_oversample, args.seed + 2, args.place_words, args.relation_words)
     t0 = time.time()
     step = 0
     while True:
@@ -430,6 +442,7 @@ def train_llm(args: argparse.Namespace) -> None:
         json.dump({'steps': step, 'seconds': time.time() - t0, 'patch_only': args.patch_only,
                    'norm_scale': not args.no_norm_scale, 'oversample': not args.no_oversample,
                    'object_position': object_position_mode(args), 'device': args.device,
+                   'place_words': args.place_words, 'relation_words': args.relation_words,
                    'scenes_per_step': args.scenes_per_step, 'questions_per_scene': args.questions_per_scene}, f)
     log('llm', f'{args.name} done: {step} steps in {time.time() - t0:.0f}s')
 
@@ -462,6 +475,8 @@ def main() -> None:
     m.add_argument('--no-norm-scale', action='store_true', help='ablation: CLS/object tokens not norm-scaled')
     m.add_argument('--no-oversample', action='store_true', help='ablation: balanced plans only')
     m.add_argument('--object-pos', action='store_true', help='ablation (our extension): object tokens get the box embedding')
+    m.add_argument('--place-words', action='store_true', help='untried in a full run: object tokens also ground their side words (training/position_diagnostic.py)')
+    m.add_argument('--relation-words', type=float, default=0.0, help='untried in a full run: this share of position questions asks for the relation word')
     for sp in (e, s, f, m):
         sp.add_argument('--seed', type=int, default=0)
         sp.add_argument('--threads', type=int, default=2)
