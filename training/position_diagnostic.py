@@ -22,27 +22,27 @@ import torch
 
 from training import composition as C
 from training import train as T
-from training.shapesworld import SCENE_SIZE, question_position, question_position_word, side_words
+from training.shapesworld import SCENE_SIZE, question_position, question_position_word
 from training.tokenizer import Tokenizer
 
 HELD_OUT = 200
-SMALL = 4
 
 
 class ObjectBatcher(T.LlmBatcher):
     """Object tokens only; grounding targets colour and shape, plus the side words with `place`."""
 
     def __init__(self, tok: Tokenizer, bank: dict, place: bool, seed: int) -> None:
-        super().__init__(tok, bank, 'per-image', 'none', False, True, seed)
-        self.place = place
+        super().__init__(tok, bank, 'per-image', 'none', False, True, seed, place_words=place)
+
+    def objects(self, i: int, order: np.ndarray | None = None) -> torch.Tensor:
+        """The composed object tokens of bank scene i's GT masks (in `order` where given)."""
+        masks = self.masks_of(i) if order is None else self.masks_of(i)[order]
+        return C.compose(self.bank['feats'][i].float(), T.GRID, T.GRID, masks, C.Plan(0, (0, 0), len(masks)), self.norm, self.object_pos)[0]
 
     def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]]]:
         facts = self.bank['facts'][i]
-        masks = self.masks_of(i)
-        order = self.rng.permutation(len(masks))
-        toks, _ = C.compose(self.bank['feats'][i].float(), T.GRID, T.GRID, masks[order], C.Plan(0, (0, 0), len(masks)), self.norm, self.object_pos)
-        words = [[f[0], f[1]] + (side_words(f[2], f[3]) if self.place else []) for f in facts]
-        return toks, [[self.word(w) for w in words[j]] for j in order]
+        order = self.rng.permutation(len(facts))
+        return self.objects(i, order), [self.object_words(facts[j]) for j in order]
 
 
 def probe(bank: dict, tok: Tokenizer) -> None:
@@ -51,9 +51,7 @@ def probe(bank: dict, tok: Tokenizer) -> None:
     b = ObjectBatcher(tok, bank, False, 0)
     x, y = [], []
     for i in range(min(1500, len(bank['facts']))):
-        masks = b.masks_of(i)
-        toks, _ = C.compose(bank['feats'][i].float(), T.GRID, T.GRID, masks, C.Plan(0, (0, 0), len(masks)), b.norm, b.object_pos)
-        x.append(toks)
+        x.append(b.objects(i))
         y += [(f[2] / SCENE_SIZE, f[3] / SCENE_SIZE) for f in bank['facts'][i]]
     x = torch.cat([torch.cat(x), torch.ones(len(y), 1)], 1)
     y = torch.tensor(y)
@@ -87,7 +85,7 @@ def main() -> None:
     if args.probe:
         return probe(bank, tok)
     n = len(bank['facts'])
-    usable = [i for i in range(n) if args.scenes == 'all' or len(bank['facts'][i]) <= SMALL]
+    usable = [i for i in range(n) if args.scenes == 'all' or len(bank['facts'][i]) <= T.SMALL_SCENE]
     train_ids = [i for i in usable if i < n - HELD_OUT]
     check_ids = [i for i in usable if i >= n - HELD_OUT]
     forms = {'yesno': question_position, 'word': question_position_word}

@@ -221,6 +221,8 @@ def build_features(args: argparse.Namespace) -> None:
 
 # The shipped presets span the paper's cut ratios: full (~149-165 tokens) -> 15 is ~10x, -> 4 ~38x.
 BUDGETS = {'full': FULL_BUDGET, '57': 57, '29': 29, '15': 15, '8': 8, '4': 4}
+# The small-scenes-first curriculum (`--small-first`) draws only scenes of at most this many objects.
+SMALL_SCENE = 4
 BUDGET_MODES = [('full', 0.10), ('57', 0.12), ('29', 0.10), ('15', 0.14), ('8', 0.07), ('4', 0.07), ('random', 0.15), ('patch-only', 0.25)]
 
 
@@ -257,6 +259,7 @@ class LlmBatcher:
         self.patch_only, self.oversample = patch_only, oversample
         self.place_words, self.relation_words = place_words, relation_words
         self.rng = np.random.default_rng(seed)
+        self.small = [i for i, f in enumerate(bank['facts']) if len(f) <= SMALL_SCENE]
         self.image_id = tok.special_ids[IMAGE]
         self.end_id = tok.special_ids[END]
 
@@ -271,6 +274,10 @@ class LlmBatcher:
         ids = self.tok.encode(w)
         assert len(ids) == 1, w
         return ids[0]
+
+    def object_words(self, fact: tuple) -> list[int]:
+        """The words an object token grounds: colour and shape, and with `place_words` its side words."""
+        return [self.word(w) for w in [fact[0], fact[1]] + (side_words(fact[2], fact[3]) if self.place_words else [])]
 
     def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]]]:
         """Composed (pre-projector) visual tokens [T, D] for bank scene i with a sampled plan, and
@@ -294,20 +301,19 @@ class LlmBatcher:
             cov = F.adaptive_avg_pool2d(masks.float()[:, None], plan.grid)[:, 0].reshape(len(masks), -1)
             best, who = cov.max(0)
             targets += [words[order[int(w)]] if float(b) > 0.35 else [] for b, w in zip(best, who)]
-        if self.place_words:
-            words = [w + [self.word(x) for x in side_words(f[2], f[3])] for w, f in zip(words, facts)]
-        targets += [words[order[j]] for j in range(plan.objects)]
+        targets += [self.object_words(facts[order[j]]) for j in range(plan.objects)]
         assert len(targets) == len(kinds)
         return toks, targets
 
-    def batch(self, scenes: int, per_scene: int) -> list[tuple[torch.Tensor, list[list[int]], list[list[int]], list[list[int]]]]:
+    def batch(self, scenes: int, per_scene: int, small: bool = False) -> list[tuple[torch.Tensor, list[list[int]], list[list[int]], list[list[int]]]]:
         """Per scene: (visual tokens, prompt ids per question, answer ids + <|end|> per question,
-        grounding targets per visual token)."""
+        grounding targets per visual token); with `small`, only bank scenes of at most SMALL_SCENE
+        objects."""
         out = []
         n = len(self.bank['facts'])
         mode = sample_mode(self.rng, self.patch_only)
         for _ in range(scenes):
-            i = int(self.rng.integers(n))
+            i = self.small[int(self.rng.integers(len(self.small)))] if small else int(self.rng.integers(n))
             vis, targets = self.visual(i, mode)
             scene = scene_from_facts(self.bank['facts'][i])
             qs = [self.question(scene) for _ in range(per_scene)]
@@ -405,8 +411,27 @@ def object_position_mode(args: argparse.Namespace) -> str:
     return 'box-sincos' if args.object_pos and not args.patch_only else 'none'
 
 
+def rng_states(batcher: LlmBatcher) -> dict:
+    """Every random state an LLM run draws from (a resumed run continues each of them)."""
+    return {'batcher': batcher.rng.bit_generator.state, 'python': random.getstate(), 'numpy': np.random.get_state(),
+            'torch': torch.get_rng_state()}
+
+
+def set_rng_states(batcher: LlmBatcher, st: dict) -> None:
+    """Restore what `rng_states` saved."""
+    batcher.rng.bit_generator.state = st['batcher']
+    random.setstate(st['python'])
+    np.random.set_state(st['numpy'])
+    torch.set_rng_state(st['torch'])
+
+
 def train_llm(args: argparse.Namespace) -> None:
-    """Projector + decoder LLM on the frozen encoder's composed tokens."""
+    """Projector + decoder LLM on the frozen encoder's composed tokens.
+
+    Every 50 steps (and at `--until`) the whole run state (weights, optimiser, every RNG, elapsed
+    time) goes to `{name}.state.pt`; `--resume` continues from it exactly, so a run that a machine
+    cannot finish in one sitting ends with the same weights as one that can (tests/unit/training).
+    """
     seed_all(args.seed + 2)
     tok = Tokenizer()
     bank = torch.load(f'{OUT}/features.pt', weights_only=False)  # our own file: arrays and facts
@@ -416,35 +441,60 @@ def train_llm(args: argparse.Namespace) -> None:
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     batcher = LlmBatcher(tok, bank, 'none' if args.no_norm_scale else 'per-image', object_position_mode(args),
                          args.patch_only, not args.no_oversample, args.seed + 2, args.place_words, args.relation_words)
+    state_file = f'{OUT}/{args.name}.state.pt'
+    step, before = 0, 0.0
+    if args.resume and os.path.exists(state_file):
+        st = torch.load(state_file, weights_only=False)  # our own file
+        assert st['args'] == run_args(args), f'{state_file} was saved by another run: {st["args"]}'
+        lm.load_state_dict(st['lm'])
+        proj.load_state_dict(st['proj'])
+        opt.load_state_dict(st['opt'])
+        set_rng_states(batcher, st['rng'])
+        step, before = st['step'], st['seconds']
+        log('llm', f'resumed {args.name} at step {step} ({before:.0f}s before)')
+
+    def save_state() -> None:
+        torch.save({'lm': cpu_state(lm), 'proj': cpu_state(proj), 'opt': opt.state_dict(), 'rng': rng_states(batcher),
+                    'step': step, 'seconds': before + time.time() - t0, 'args': run_args(args)}, state_file)
+
     t0 = time.time()
-    step = 0
     while True:
-        elapsed = time.time() - t0
+        elapsed = before + time.time() - t0
         if step >= args.steps or (args.minutes and elapsed > args.minutes * 60):
             break
+        if args.until and step >= args.until:
+            save_state()
+            log('llm', f'{args.name} paused at step {step} ({elapsed:.0f}s); --resume continues it')
+            return
         # With a wall-time budget the schedule ends at whichever limit comes first.
         progress = max(step / args.steps, elapsed / (args.minutes * 60) if args.minutes else 0.0)
         for g in opt.param_groups:
             g['lr'] = cosine_lr(int(progress * args.steps), args.steps, args.lr, 50)
-        items = batcher.batch(args.scenes_per_step, args.questions_per_scene)
+        items = batcher.batch(args.scenes_per_step, args.questions_per_scene, small=step < args.small_first)
         loss, acc = llm_loss(lm, proj, items, batcher.image_id, args.ground)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if step % 25 == 0:
-            log('llm', f'step {step} loss {loss.item():.3f} tok-acc {acc.item():.3f} ({time.time() - t0:.0f}s)')
-        if step % 200 == 0 and step:
-            torch.save({'lm': cpu_state(lm), 'proj': cpu_state(proj), 'step': step}, f'{OUT}/{args.name}.pt')
+            log('llm', f'step {step} loss {loss.item():.3f} tok-acc {acc.item():.3f} ({elapsed:.0f}s)')
         step += 1
+        if step % 50 == 0:
+            save_state()
     torch.save({'lm': cpu_state(lm), 'proj': cpu_state(proj), 'step': step}, f'{OUT}/{args.name}.pt')
+    seconds = before + time.time() - t0
     with open(f'{OUT}/{args.name}.json', 'w') as f:
-        json.dump({'steps': step, 'seconds': time.time() - t0, 'patch_only': args.patch_only,
-                   'norm_scale': not args.no_norm_scale, 'oversample': not args.no_oversample,
-                   'object_position': object_position_mode(args), 'device': args.device,
-                   'place_words': args.place_words, 'relation_words': args.relation_words,
-                   'scenes_per_step': args.scenes_per_step, 'questions_per_scene': args.questions_per_scene}, f)
-    log('llm', f'{args.name} done: {step} steps in {time.time() - t0:.0f}s')
+        json.dump({'steps': step, 'seconds': seconds, 'device': args.device, **run_args(args)}, f)
+    log('llm', f'{args.name} done: {step} steps in {seconds:.0f}s')
+
+
+def run_args(args: argparse.Namespace) -> dict:
+    """The switches that define an LLM run (recorded beside its checkpoint; a resume must match)."""
+    return {'patch_only': args.patch_only, 'norm_scale': not args.no_norm_scale, 'oversample': not args.no_oversample,
+            'object_position': object_position_mode(args), 'place_words': args.place_words,
+            'relation_words': args.relation_words, 'small_first': args.small_first, 'steps_planned': args.steps,
+            'minutes': args.minutes, 'lr': args.lr, 'ground': args.ground, 'seed': args.seed,
+            'scenes_per_step': args.scenes_per_step, 'questions_per_scene': args.questions_per_scene}
 
 
 def main() -> None:
@@ -475,8 +525,11 @@ def main() -> None:
     m.add_argument('--no-norm-scale', action='store_true', help='ablation: CLS/object tokens not norm-scaled')
     m.add_argument('--no-oversample', action='store_true', help='ablation: balanced plans only')
     m.add_argument('--object-pos', action='store_true', help='ablation (our extension): object tokens get the box embedding')
-    m.add_argument('--place-words', action='store_true', help='untried in a full run: object tokens also ground their side words (training/position_diagnostic.py)')
-    m.add_argument('--relation-words', type=float, default=0.0, help='untried in a full run: this share of position questions asks for the relation word')
+    m.add_argument('--place-words', action='store_true', help='object tokens also ground their side words (training/position_diagnostic.py)')
+    m.add_argument('--relation-words', type=float, default=0.0, help='this share of position questions asks for the relation word')
+    m.add_argument('--small-first', type=int, default=0, help='curriculum: the first N steps draw only scenes of at most SMALL_SCENE objects')
+    m.add_argument('--resume', action='store_true', help='continue from {name}.state.pt where it exists (saved every 50 steps)')
+    m.add_argument('--until', type=int, default=0, help='save the run state and stop after this many steps of the schedule (--resume continues)')
     for sp in (e, s, f, m):
         sp.add_argument('--seed', type=int, default=0)
         sp.add_argument('--threads', type=int, default=2)

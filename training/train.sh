@@ -40,6 +40,9 @@ else
   [ -n "${SW_LLM_MINUTES:-}" ] && LLM+=(--minutes "$SW_LLM_MINUTES")
   ABL=("${LLM[@]}")
 fi
+# SW_RESUME=1 continues LLM runs paused with `train.py llm --until` (or stopped between their
+# 50-step saves) from training/out/<name>.state.pt; the weights end as an uninterrupted run's.
+[ "${SW_RESUME:-0}" = 1 ] && LLM+=(--resume) && ABL+=(--resume)
 T0=$(date +%s)
 stamp() { echo "[$(date -u +%H:%M:%S)] $* (+$(( $(date +%s) - T0 ))s)"; }
 
