@@ -31,8 +31,9 @@ HELD_OUT = 200
 class ObjectBatcher(T.LlmBatcher):
     """Object tokens only; grounding targets colour and shape, plus the side words with `place`."""
 
-    def __init__(self, tok: Tokenizer, bank: dict, place: bool, seed: int) -> None:
+    def __init__(self, tok: Tokenizer, bank: dict, place: bool, seed: int, full: bool = False) -> None:
         super().__init__(tok, bank, 'per-image', 'none', False, True, seed, place_words=place)
+        self.full = full
 
     def objects(self, i: int, order: np.ndarray | None = None) -> torch.Tensor:
         """The composed object tokens of bank scene i's GT masks (in `order` where given)."""
@@ -40,6 +41,8 @@ class ObjectBatcher(T.LlmBatcher):
         return C.compose(self.bank['feats'][i].float(), T.GRID, T.GRID, masks, C.Plan(0, (0, 0), len(masks)), self.norm, self.object_pos)[0]
 
     def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]]]:
+        if self.full:  # the recipe's full plan: CLS + 144 patches + the objects, masks perturbed
+            return super().visual(i, 'full')
         facts = self.bank['facts'][i]
         order = self.rng.permutation(len(facts))
         return self.objects(i, order), [self.object_words(facts[j]) for j in order]
@@ -72,6 +75,7 @@ def main() -> None:
     ap.add_argument('--scenes', choices=['all', 'small'], default='small')
     ap.add_argument('--form', choices=['yesno', 'word', 'mix'], default='word')
     ap.add_argument('--place', action='store_true')
+    ap.add_argument('--full', action='store_true', help='the full plan (CLS + patches + objects) instead of object tokens only')
     ap.add_argument('--depth', type=int, default=T.LLM_DEPTH)
     ap.add_argument('--steps', type=int, default=400)
     ap.add_argument('--seed', type=int, default=0)
@@ -111,8 +115,8 @@ def main() -> None:
     proj = T.Projector(bank['feats'][0].shape[-1], T.LLM_DIM)
     params = list(lm.parameters()) + list(proj.parameters())
     opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.01)
-    train = ObjectBatcher(tok, bank, args.place, 1 + 10 * args.seed)
-    check = ObjectBatcher(tok, bank, args.place, 2)
+    train = ObjectBatcher(tok, bank, args.place, 1 + 10 * args.seed, args.full)
+    check = ObjectBatcher(tok, bank, args.place, 2, args.full)
     checks = {f: [batch(check, check_ids, f) for _ in range(4)] for f in forms}
 
     def accuracy(sets: list) -> float:
