@@ -12,7 +12,8 @@ square?") and the relation word ("Is the red circle left or right of the blue sq
 
 Switches: the scenes (all, or those with at most 4 objects), the training form (yesno, word, or
 half each), --place (each object token also grounds its side words, left/right and above/below of
-the scene centre, beside its colour and shape), --depth of the LLM, --seed.
+the scene centre, beside its colour and shape), --full (the recipe's full plan: CLS + patches +
+objects), --patch-place (patch tokens ground their object's side words too), --depth, --seed.
 """
 import argparse
 import time
@@ -31,8 +32,8 @@ HELD_OUT = 200
 class ObjectBatcher(T.LlmBatcher):
     """Object tokens only; grounding targets colour and shape, plus the side words with `place`."""
 
-    def __init__(self, tok: Tokenizer, bank: dict, place: bool, seed: int, full: bool = False) -> None:
-        super().__init__(tok, bank, 'per-image', 'none', False, True, seed, place_words=place)
+    def __init__(self, tok: Tokenizer, bank: dict, place: bool, seed: int, full: bool = False, patch_place: bool = False) -> None:
+        super().__init__(tok, bank, 'per-image', 'none', False, True, seed, place_words=place, patch_place=patch_place)
         self.full = full
 
     def objects(self, i: int, order: np.ndarray | None = None) -> torch.Tensor:
@@ -76,6 +77,7 @@ def main() -> None:
     ap.add_argument('--form', choices=['yesno', 'word', 'mix'], default='word')
     ap.add_argument('--place', action='store_true')
     ap.add_argument('--full', action='store_true', help='the full plan (CLS + patches + objects) instead of object tokens only')
+    ap.add_argument('--patch-place', action='store_true', help='with --full --place: patch tokens also ground the side words of the object covering them')
     ap.add_argument('--depth', type=int, default=T.LLM_DEPTH)
     ap.add_argument('--steps', type=int, default=400)
     ap.add_argument('--seed', type=int, default=0)
@@ -115,8 +117,8 @@ def main() -> None:
     proj = T.Projector(bank['feats'][0].shape[-1], T.LLM_DIM)
     params = list(lm.parameters()) + list(proj.parameters())
     opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.01)
-    train = ObjectBatcher(tok, bank, args.place, 1 + 10 * args.seed, args.full)
-    check = ObjectBatcher(tok, bank, args.place, 2, args.full)
+    train = ObjectBatcher(tok, bank, args.place, 1 + 10 * args.seed, args.full, args.patch_place)
+    check = ObjectBatcher(tok, bank, args.place, 2, args.full, args.patch_place)
     checks = {f: [batch(check, check_ids, f) for _ in range(4)] for f in forms}
 
     def accuracy(sets: list) -> float:

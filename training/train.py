@@ -254,10 +254,10 @@ class LlmBatcher:
     runtime does: the single <image> placeholder replaced by the T projected visual tokens."""
 
     def __init__(self, tok: Tokenizer, bank: dict, norm: str, object_pos: str, patch_only: bool, oversample: bool,
-                 seed: int, place_words: bool = False, relation_words: float = 0.0) -> None:
+                 seed: int, place_words: bool = False, relation_words: float = 0.0, patch_place: bool = False) -> None:
         self.tok, self.bank, self.norm, self.object_pos = tok, bank, norm, object_pos
         self.patch_only, self.oversample = patch_only, oversample
-        self.place_words, self.relation_words = place_words, relation_words
+        self.place_words, self.relation_words, self.patch_place = place_words, relation_words, patch_place
         self.rng = np.random.default_rng(seed)
         self.small = [i for i, f in enumerate(bank['facts']) if len(f) <= SMALL_SCENE]
         self.image_id = tok.special_ids[IMAGE]
@@ -293,7 +293,9 @@ class LlmBatcher:
             masks, order = masks[:-1], order[:-1]
         plan = sample_plan(self.rng, mode, len(masks), self.oversample)
         toks, kinds = C.compose(hidden, GRID, GRID, masks, plan, self.norm, self.object_pos)
-        words = [[self.word(f[0]), self.word(f[1])] for f in facts]
+        # A patch grounds the colour and shape of the object covering most of it (+ its side words
+        # with `patch_place`, position_diagnostic --patch-place).
+        words = [self.object_words(f) if self.patch_place else [self.word(f[0]), self.word(f[1])] for f in facts]
         targets: list[list[int]] = []
         if plan.cls:
             targets.append([self.word(str(min(len(facts), 9)))])
