@@ -13,7 +13,10 @@ square?") and the relation word ("Is the red circle left or right of the blue sq
 Switches: the scenes (all, or those with at most 4 objects), the training form (yesno, word, or
 half each), --place (each object token also grounds its side words, left/right and above/below of
 the scene centre, beside its colour and shape), --full (the recipe's full plan: CLS + patches +
-objects), --patch-place (patch tokens ground their object's side words too), --depth, --seed.
+objects), --full-after N (object tokens only for the first N steps, then the full plan: the
+recipe's `train.py llm --position-first`), --patch-place (patch tokens ground their object's side
+words too), --object-pos (object tokens get the box embedding, as train.py llm --object-pos),
+--depth, --seed.
 """
 import argparse
 import time
@@ -21,41 +24,20 @@ import time
 import numpy as np
 import torch
 
-from training import composition as C
 from training import train as T
-from training.shapesworld import SCENE_SIZE, question_position, question_position_word
+from training.shapesworld import SCENE_SIZE
 from training.tokenizer import Tokenizer
 
 HELD_OUT = 200
 
 
-class ObjectBatcher(T.LlmBatcher):
-    """Object tokens only; grounding targets colour and shape, plus the side words with `place`."""
-
-    def __init__(self, tok: Tokenizer, bank: dict, place: bool, seed: int, full: bool = False, patch_place: bool = False) -> None:
-        super().__init__(tok, bank, 'per-image', 'none', False, True, seed, place_words=place, patch_place=patch_place)
-        self.full = full
-
-    def objects(self, i: int, order: np.ndarray | None = None) -> torch.Tensor:
-        """The composed object tokens of bank scene i's GT masks (in `order` where given)."""
-        masks = self.masks_of(i) if order is None else self.masks_of(i)[order]
-        return C.compose(self.bank['feats'][i].float(), T.GRID, T.GRID, masks, C.Plan(0, (0, 0), len(masks)), self.norm, self.object_pos)[0]
-
-    def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]]]:
-        if self.full:  # the recipe's full plan: CLS + 144 patches + the objects, masks perturbed
-            return super().visual(i, 'full')
-        facts = self.bank['facts'][i]
-        order = self.rng.permutation(len(facts))
-        return self.objects(i, order), [self.object_words(facts[j]) for j in order]
-
-
 def probe(bank: dict, tok: Tokenizer) -> None:
     """Is the place in the object tokens? A least-squares linear read-out of the centroid from the
     composed object tokens of the bank's first 1500 scenes (fit on 80%, checked on the rest)."""
-    b = ObjectBatcher(tok, bank, False, 0)
+    b = T.LlmBatcher(tok, bank, 'per-image', 'none', False, True, 0)
     x, y = [], []
     for i in range(min(1500, len(bank['facts']))):
-        x.append(b.objects(i))
+        x.append(b.object_tokens(i))
         y += [(f[2] / SCENE_SIZE, f[3] / SCENE_SIZE) for f in bank['facts'][i]]
     x = torch.cat([torch.cat(x), torch.ones(len(y), 1)], 1)
     y = torch.tensor(y)
@@ -77,7 +59,10 @@ def main() -> None:
     ap.add_argument('--form', choices=['yesno', 'word', 'mix'], default='word')
     ap.add_argument('--place', action='store_true')
     ap.add_argument('--full', action='store_true', help='the full plan (CLS + patches + objects) instead of object tokens only')
+    ap.add_argument('--full-after', type=int, default=0, metavar='N',
+                    help='object tokens only for the first N steps, then the full plan (checked on the full plan throughout)')
     ap.add_argument('--patch-place', action='store_true', help='with --full --place: patch tokens also ground the side words of the object covering them')
+    ap.add_argument('--object-pos', action='store_true', help='object tokens get the box embedding (train.py llm --object-pos)')
     ap.add_argument('--depth', type=int, default=T.LLM_DEPTH)
     ap.add_argument('--steps', type=int, default=400)
     ap.add_argument('--seed', type=int, default=0)
@@ -91,35 +76,22 @@ def main() -> None:
     if args.probe:
         return probe(bank, tok)
     n = len(bank['facts'])
-    usable = [i for i in range(n) if args.scenes == 'all' or len(bank['facts'][i]) <= T.SMALL_SCENE]
-    train_ids = [i for i in usable if i < n - HELD_OUT]
-    check_ids = [i for i in usable if i >= n - HELD_OUT]
-    forms = {'yesno': question_position, 'word': question_position_word}
-
-    def batch(b: ObjectBatcher, ids: list[int], form: str) -> list:
-        items = []
-        for _ in range(16):
-            i = ids[int(b.rng.integers(len(ids)))]
-            vis, targets = b.visual(i, 'objects')
-            scene = T.scene_from_facts(bank['facts'][i])
-            qs = []
-            while len(qs) < 10:
-                f = form if form != 'mix' else ('word' if b.rng.random() < 0.5 else 'yesno')
-                q = forms[f](scene, b.rng)
-                if q is None:
-                    break
-                qs.append(q)
-            if qs:
-                items.append((vis, [tok.encode(T.render_prompt(q['question'])) for q in qs], [tok.encode(q['answer']) + [b.end_id] for q in qs], targets))
-        return items
-
+    share = {'yesno': 0.0, 'word': 1.0, 'mix': 0.5}
     lm = T.DecoderLM(tok.size, T.LLM_DIM, args.depth, T.LLM_HEADS)
     proj = T.Projector(bank['feats'][0].shape[-1], T.LLM_DIM)
     params = list(lm.parameters()) + list(proj.parameters())
     opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.01)
-    train = ObjectBatcher(tok, bank, args.place, 1 + 10 * args.seed, args.full, args.patch_place)
-    check = ObjectBatcher(tok, bank, args.place, 2, args.full, args.patch_place)
-    checks = {f: [batch(check, check_ids, f) for _ in range(4)] for f in forms}
+
+    def batcher(seed: int) -> T.LlmBatcher:
+        return T.LlmBatcher(tok, bank, 'per-image', 'box-sincos' if args.object_pos else 'none', False, True, seed,
+                            place_words=args.place, patch_place=args.patch_place)
+
+    train, check = batcher(1 + 10 * args.seed), batcher(2)
+    full = args.full or args.full_after > 0
+    usable = train.small if args.scenes == 'small' else range(n)
+    train_ids = [i for i in usable if i < n - HELD_OUT]
+    check_ids = [i for i in usable if i >= n - HELD_OUT]
+    checks = {f: [check.position_batch(check_ids, full, share[f]) for _ in range(4)] for f in ('yesno', 'word')}
 
     def accuracy(sets: list) -> float:
         with torch.no_grad():
@@ -134,7 +106,8 @@ def main() -> None:
             break
         for g in opt.param_groups:
             g['lr'] = T.cosine_lr(step, args.steps, 2e-3, 50)
-        loss, _ = T.llm_loss(lm, proj, batch(train, train_ids, args.form), train.image_id, 0.5)
+        items = train.position_batch(train_ids, args.full or (full and step >= args.full_after), share[args.form])
+        loss, _ = T.llm_loss(lm, proj, items, train.image_id, 0.5)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from . import composition as C
 from .data import GRID, N_COUNT_HEADS, encoder_batch, llm_scene, perturb_masks, pixel_values, segmenter_batch
 from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, ViT
-from .shapesworld import COLOR_NAMES, MASK_SIZE, SHAPES, Scene, SceneObject, make_question, question_position_word, side_words
+from .shapesworld import COLOR_NAMES, MASK_SIZE, SHAPES, Scene, SceneObject, make_question, question_position, question_position_word, side_words
 from .tokenizer import END, IMAGE, Tokenizer, render_prompt
 
 OUT = os.environ.get('SW_OUT', 'training/out')
@@ -223,6 +223,8 @@ def build_features(args: argparse.Namespace) -> None:
 BUDGETS = {'full': FULL_BUDGET, '57': 57, '29': 29, '15': 15, '8': 8, '4': 4}
 # The small-scenes-first curriculum (`--small-first`) draws only scenes of at most this many objects.
 SMALL_SCENE = 4
+# The position pre-phase (`--position-first`): scenes and questions per step, as position_diagnostic.
+POSITION_SCENES, POSITION_QUESTIONS = 16, 10
 BUDGET_MODES = [('full', 0.10), ('57', 0.12), ('29', 0.10), ('15', 0.14), ('8', 0.07), ('4', 0.07), ('random', 0.15), ('patch-only', 0.25)]
 
 
@@ -275,9 +277,45 @@ class LlmBatcher:
         assert len(ids) == 1, w
         return ids[0]
 
-    def object_words(self, fact: tuple) -> list[int]:
-        """The words an object token grounds: colour and shape, and with `place_words` its side words."""
-        return [self.word(w) for w in [fact[0], fact[1]] + (side_words(fact[2], fact[3]) if self.place_words else [])]
+    def object_words(self, fact: tuple, place: bool | None = None) -> list[int]:
+        """The words an object token grounds: colour and shape, and with `place` (default
+        `place_words`) its side words."""
+        place = self.place_words if place is None else place
+        return [self.word(w) for w in [fact[0], fact[1]] + (side_words(fact[2], fact[3]) if place else [])]
+
+    def object_tokens(self, i: int, order: np.ndarray | None = None) -> torch.Tensor:
+        """The composed object tokens [K, D] of bank scene i's GT masks, unperturbed (in `order` where given)."""
+        masks = self.masks_of(i)
+        masks = masks if order is None else masks[order]
+        return C.compose(self.bank['feats'][i].float(), GRID, GRID, masks, C.Plan(0, (0, 0), len(masks)), self.norm, self.object_pos)[0]
+
+    def position_batch(self, ids: list[int], full: bool = False, word_share: float = 0.5, scenes: int = POSITION_SCENES,
+                       per_scene: int = POSITION_QUESTIONS) -> list:
+        """A batch of relative-position questions only (`--position-first`, position_diagnostic) on
+        scenes drawn from `ids`: object tokens alone in random order grounding colour, shape and side
+        words (or, with `full`, the full plan as in `batch`); `word_share` of the questions ask for
+        the relation word, the rest yes/no."""
+        items = []
+        for _ in range(scenes):
+            i = ids[int(self.rng.integers(len(ids)))]
+            if full:
+                vis, targets = self.visual(i, 'full')
+            else:
+                facts = self.bank['facts'][i]
+                order = self.rng.permutation(len(facts))
+                vis, targets = self.object_tokens(i, order), [self.object_words(facts[j]) for j in order]
+            scene = scene_from_facts(self.bank['facts'][i])
+            qs = []
+            while len(qs) < per_scene:
+                word = word_share == 1 or (word_share > 0 and self.rng.random() < word_share)
+                q = (question_position_word if word else question_position)(scene, self.rng)
+                if q is None:
+                    break
+                qs.append(q)
+            if qs:
+                items.append((vis, [self.tok.encode(render_prompt(q['question'])) for q in qs],
+                              [self.tok.encode(q['answer']) + [self.end_id] for q in qs], targets))
+        return items
 
     def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]]]:
         """Composed (pre-projector) visual tokens [T, D] for bank scene i with a sampled plan, and
@@ -295,7 +333,7 @@ class LlmBatcher:
         toks, kinds = C.compose(hidden, GRID, GRID, masks, plan, self.norm, self.object_pos)
         # A patch grounds the colour and shape of the object covering most of it (+ its side words
         # with `patch_place`, position_diagnostic --patch-place).
-        words = [self.object_words(f) if self.patch_place else [self.word(f[0]), self.word(f[1])] for f in facts]
+        words = [self.object_words(f, self.place_words and self.patch_place) for f in facts]
         targets: list[list[int]] = []
         if plan.cls:
             targets.append([self.word(str(min(len(facts), 9)))])
@@ -445,6 +483,7 @@ def train_llm(args: argparse.Namespace) -> None:
                          args.patch_only, not args.no_oversample, args.seed + 2, args.place_words, args.relation_words)
     state_file = f'{OUT}/{args.name}.state.pt'
     step, before = 0, 0.0
+    total = args.position_first + args.steps  # one LR schedule over the pre-phase and the recipe's steps
     if args.resume and os.path.exists(state_file):
         st = torch.load(state_file, weights_only=False)  # our own file
         assert st['args'] == run_args(args), f'{state_file} was saved by another run: {st["args"]}'
@@ -462,17 +501,20 @@ def train_llm(args: argparse.Namespace) -> None:
     t0 = time.time()
     while True:
         elapsed = before + time.time() - t0
-        if step >= args.steps or (args.minutes and elapsed > args.minutes * 60):
+        if step >= total or (args.minutes and elapsed > args.minutes * 60):
             break
         if args.until and step >= args.until:
             save_state()
             log('llm', f'{args.name} paused at step {step} ({elapsed:.0f}s); --resume continues it')
             return
         # With a wall-time budget the schedule ends at whichever limit comes first.
-        progress = max(step / args.steps, elapsed / (args.minutes * 60) if args.minutes else 0.0)
+        progress = max(step / total, elapsed / (args.minutes * 60) if args.minutes else 0.0)
         for g in opt.param_groups:
-            g['lr'] = cosine_lr(int(progress * args.steps), args.steps, args.lr, 50)
-        items = batcher.batch(args.scenes_per_step, args.questions_per_scene, small=step < args.small_first)
+            g['lr'] = cosine_lr(int(progress * total), total, args.lr, 50)
+        if step < args.position_first:
+            items = batcher.position_batch(batcher.small)
+        else:
+            items = batcher.batch(args.scenes_per_step, args.questions_per_scene, small=step - args.position_first < args.small_first)
         loss, acc = llm_loss(lm, proj, items, batcher.image_id, args.ground)
         opt.zero_grad()
         loss.backward()
@@ -494,7 +536,7 @@ def run_args(args: argparse.Namespace) -> dict:
     """The switches that define an LLM run (recorded beside its checkpoint; a resume must match)."""
     return {'patch_only': args.patch_only, 'norm_scale': not args.no_norm_scale, 'oversample': not args.no_oversample,
             'object_position': object_position_mode(args), 'place_words': args.place_words,
-            'relation_words': args.relation_words, 'small_first': args.small_first, 'steps_planned': args.steps,
+            'relation_words': args.relation_words, 'small_first': args.small_first, 'position_first': args.position_first, 'steps_planned': args.steps,
             'minutes': args.minutes, 'lr': args.lr, 'ground': args.ground, 'seed': args.seed,
             'scenes_per_step': args.scenes_per_step, 'questions_per_scene': args.questions_per_scene}
 
@@ -530,6 +572,8 @@ def main() -> None:
     m.add_argument('--place-words', action='store_true', help='object tokens also ground their side words (training/position_diagnostic.py)')
     m.add_argument('--relation-words', type=float, default=0.0, help='this share of position questions asks for the relation word')
     m.add_argument('--small-first', type=int, default=0, help='curriculum: the first N steps draw only scenes of at most SMALL_SCENE objects')
+    m.add_argument('--position-first', type=int, default=0, metavar='N',
+                   help='pre-phase: N steps of position questions only on object tokens alone (small scenes) before the --steps of the recipe')
     m.add_argument('--resume', action='store_true', help='continue from {name}.state.pt where it exists (saved every 50 steps)')
     m.add_argument('--until', type=int, default=0, help='save the run state and stop after this many steps of the schedule (--resume continues)')
     for sp in (e, s, f, m):

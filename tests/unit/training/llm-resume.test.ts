@@ -16,8 +16,9 @@ const out = mkdtempSync(join(tmpdir(), 'sw-resume-'));
 const env = { ...process.env, SW_OUT: out };
 const run = (...args: string[]): string =>
   execFileSync('/usr/bin/python3', ['-m', 'training.train', ...args], { cwd: root, env, encoding: 'utf8', stdio: 'pipe' });
-// Every switch the run state carries: the curriculum, side words and relation words draw randomness.
-const tiny = ['--steps', '6', '--scenes-per-step', '4', '--questions-per-scene', '3', '--small-first', '3', '--place-words', '--relation-words', '0.5', '--threads', '1'];
+// Every switch the run state carries: the position pre-phase, the curriculum, side words and
+// relation words draw randomness; the pause at step 3 falls after the pre-phase's 2 steps.
+const tiny = ['--position-first', '2', '--steps', '4', '--scenes-per-step', '4', '--questions-per-scene', '3', '--small-first', '3', '--place-words', '--relation-words', '0.5', '--threads', '1'];
 
 /** True when the two checkpoints hold identical projector and LLM weights. */
 function sameWeights(a: string, b: string): boolean {
