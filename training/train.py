@@ -477,6 +477,10 @@ def train_llm(args: argparse.Namespace) -> None:
     bank = torch.load(f'{OUT}/features.pt', weights_only=False)  # our own file: arrays and facts
     lm = DecoderLM(tok.size, LLM_DIM, LLM_DEPTH, LLM_HEADS).to(args.device)
     proj = Projector(128, LLM_DIM).to(args.device)
+    if args.init:  # fine-tune a finished run (its weights; a fresh optimiser and schedule)
+        ck = torch.load(f'{OUT}/{args.init}.pt', map_location=args.device)
+        lm.load_state_dict(ck['lm'])
+        proj.load_state_dict(ck['proj'])
     params = list(lm.parameters()) + list(proj.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     batcher = LlmBatcher(tok, bank, 'none' if args.no_norm_scale else 'per-image', object_position_mode(args),
@@ -511,7 +515,7 @@ def train_llm(args: argparse.Namespace) -> None:
         progress = max(step / total, elapsed / (args.minutes * 60) if args.minutes else 0.0)
         for g in opt.param_groups:
             g['lr'] = cosine_lr(int(progress * total), total, args.lr, 50)
-        if step < args.position_first:
+        if step < args.position_first or (args.position_share and batcher.rng.random() < args.position_share):
             items = batcher.position_batch(batcher.small)
         else:
             items = batcher.batch(args.scenes_per_step, args.questions_per_scene, small=step - args.position_first < args.small_first)
@@ -538,7 +542,10 @@ def run_args(args: argparse.Namespace) -> dict:
             'object_position': object_position_mode(args), 'place_words': args.place_words,
             'relation_words': args.relation_words, 'small_first': args.small_first, 'position_first': args.position_first, 'steps_planned': args.steps,
             'minutes': args.minutes, 'lr': args.lr, 'ground': args.ground, 'seed': args.seed,
-            'scenes_per_step': args.scenes_per_step, 'questions_per_scene': args.questions_per_scene}
+            'scenes_per_step': args.scenes_per_step, 'questions_per_scene': args.questions_per_scene,
+            # Switches added later, recorded only when on (states saved before them still resume).
+            **({'position_share': args.position_share} if args.position_share else {}),
+            **({'init': args.init} if args.init else {})}
 
 
 def main() -> None:
@@ -574,6 +581,9 @@ def main() -> None:
     m.add_argument('--small-first', type=int, default=0, help='curriculum: the first N steps draw only scenes of at most SMALL_SCENE objects')
     m.add_argument('--position-first', type=int, default=0, metavar='N',
                    help='pre-phase: N steps of position questions only on object tokens alone (small scenes) before the --steps of the recipe')
+    m.add_argument('--position-share', type=float, default=0.0, metavar='P',
+                   help="after the pre-phase, this share of the steps are the pre-phase's batches (object tokens alone, position questions)")
+    m.add_argument('--init', default='', metavar='NAME', help='start from the weights of training/out/NAME.pt instead of fresh ones')
     m.add_argument('--resume', action='store_true', help='continue from {name}.state.pt where it exists (saved every 50 steps)')
     m.add_argument('--until', type=int, default=0, help='save the run state and stop after this many steps of the schedule (--resume continues)')
     for sp in (e, s, f, m):

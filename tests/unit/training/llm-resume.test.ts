@@ -16,9 +16,10 @@ const out = mkdtempSync(join(tmpdir(), 'sw-resume-'));
 const env = { ...process.env, SW_OUT: out };
 const run = (...args: string[]): string =>
   execFileSync('/usr/bin/python3', ['-m', 'training.train', ...args], { cwd: root, env, encoding: 'utf8', stdio: 'pipe' });
-// Every switch the run state carries: the position pre-phase, the curriculum, side words and
-// relation words draw randomness; the pause at step 3 falls after the pre-phase's 2 steps.
-const tiny = ['--position-first', '2', '--steps', '4', '--scenes-per-step', '4', '--questions-per-scene', '3', '--small-first', '3', '--place-words', '--relation-words', '0.5', '--threads', '1'];
+// Every switch the run state carries: the position pre-phase and its interleaved batches, the
+// curriculum, side words and relation words draw randomness; the pause at step 3 falls after the
+// pre-phase's 2 steps.
+const tiny = ['--position-first', '2', '--position-share', '0.5', '--steps', '4', '--scenes-per-step', '4', '--questions-per-scene', '3', '--small-first', '3', '--place-words', '--relation-words', '0.5', '--threads', '1'];
 
 /** True when the two checkpoints hold identical projector and LLM weights. */
 function sameWeights(a: string, b: string): boolean {
@@ -53,6 +54,13 @@ torch.save(st, p)`;
     execFileSync('/usr/bin/python3', ['-c', code]);
     run('llm', '--name', 'reseeded', ...tiny, '--resume');
     expect(sameWeights('straight', 'reseeded')).toBe(false);
+  });
+
+  it('starts from a finished run with --init (a fine-tune begins at its weights)', () => {
+    run('llm', '--name', 'init0', '--init', 'straight', '--steps', '0', '--threads', '1');
+    expect(sameWeights('straight', 'init0')).toBe(true);
+    run('llm', '--name', 'fresh0', '--steps', '0', '--threads', '1');
+    expect(sameWeights('straight', 'fresh0')).toBe(false);
   });
 
   it('refuses to resume a state saved with other switches', () => {
