@@ -106,7 +106,7 @@ def main() -> None:
             break
         for g in opt.param_groups:
             g['lr'] = T.cosine_lr(step, args.steps, 2e-3, 50)
-        items = train.position_batch(train_ids, args.full or (full and step >= args.full_after), share[args.form])
+        items = train.position_batch(train_ids, full and step >= args.full_after, share[args.form])
         loss, _ = T.llm_loss(lm, proj, items, train.image_id, 0.5)
         opt.zero_grad()
         loss.backward()
