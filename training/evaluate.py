@@ -28,6 +28,9 @@ from .train import FULL_BUDGET, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT, encode_image
 EVAL = 'public/eval/shapesworld'
 SETTINGS = [('full', FULL_BUDGET, 'balanced'), ('57', 57, 'balanced'), ('15', 15, 'balanced'), ('4', 4, 'balanced'),
             ('patch-only 15', 15, 'patch-only')]
+# Object tokens alone (every mask; no CLS, no patches): the input of train.py llm's --position-first
+# pre-phase, so that a run's position circuit can be told apart from its use beside the patch tokens.
+OBJECTS_ONLY = ('objects only', 0, 'objects')
 
 
 @torch.no_grad()
@@ -50,6 +53,7 @@ def main() -> None:
     ap.add_argument('--amg', default=f'{OUT}/amg.json')
     ap.add_argument('--no-amg', action='store_true')
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--objects-only', action='store_true', help='also a row for object tokens alone (no CLS, no patches)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     tok = Tokenizer()
@@ -68,7 +72,7 @@ def main() -> None:
     norm = 'per-image' if meta['norm_scale'] else 'none'
     object_pos = meta.get('object_position', 'none')
     gt_masks = json.load(open(f'{a.set}/masks.json'))['masks']
-    settings = [s for s in SETTINGS if s[2] == 'patch-only'] if meta['patch_only'] else SETTINGS
+    settings = [s for s in SETTINGS if s[2] == 'patch-only'] if meta['patch_only'] else SETTINGS + ([OBJECTS_ONLY] if a.objects_only else [])
     qs = json.load(open(f'{a.set}/questions.json'))['questions'][:a.questions]
     amg = json.load(open(a.amg)) if os.path.exists(a.amg) and not a.no_amg else None
     enc, dec = load_segmenter() if amg else (None, None)
@@ -89,7 +93,8 @@ def main() -> None:
             bests += quality(masks['amg'], gt)[0]
         for src in sources:
             for name, budget, policy in settings:
-                plan = C.plan_tokens(budget, len(masks[src]), GRID, GRID, policy)
+                k = len(masks[src])
+                plan = C.Plan(0, (0, 0), k) if policy == 'objects' else C.plan_tokens(budget, k, GRID, GRID, policy)
                 vis, _ = C.compose(hidden, GRID, GRID, masks[src], plan, norm, object_pos)
                 for q in items:
                     correct[(src, name, q['type'])].append(answer(lm, proj, tok, vis, q['question']) == q['answer'])
