@@ -4,7 +4,8 @@ browser is the authoritative measurement).
   python3 -m training.evaluate --llm llm-main [--questions 1000] [--set public/eval/shapesworld-crowded]
 
 Reports accuracy per question type with GT masks and with reference-AMG masks at budgets
-full/57/15/4 (balanced) and 15 (patch-only), plus the AMG mask quality on the eval scenes.
+full/57/15/4 (balanced) and 15 (patch-only) (with --objects-only also object tokens alone), plus
+the AMG mask quality on the eval scenes.
 """
 
 from __future__ import annotations
