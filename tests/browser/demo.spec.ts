@@ -62,6 +62,11 @@ async function openDemo(page: Page, project: string, url = demoUrl(project)): Pr
   await expect(page.locator('#loading')).toBeHidden({ timeout: 60_000 });
   await expect(page.locator('#device')).toHaveText(project === 'webgpu' ? 'WebGPU' : 'WASM');
   await expect(page.locator('#device-why')).not.toBeEmpty();
+  // Where the load's time went: the cold-start benchmark reads the same figures.
+  const load = page.locator('#load-info');
+  await expect(load).toHaveText(/^Model (downloaded|read from the cache) \([\d.]+ [kM]?B\): waiting for files [\d.]+ m?s, creating sessions [\d.]+ m?s\.$/);
+  const parts = await load.evaluate((el) => [Number(el.dataset.fetchMs), Number(el.dataset.sessionMs)]);
+  for (const ms of parts) expect(ms).toBeGreaterThan(0);
   return errors;
 }
 
@@ -118,6 +123,9 @@ test('desktop: sample, slider re-plans the overlay, compare mode answers side by
   await samples.nth(1).click();
   await expect(samples.nth(1)).toHaveClass(/active/, { timeout: 100_000 });
   await expect(page.locator('#image-info')).toContainText(/masks · encode/);
+  const stages = await page.locator('#image-info').evaluate((el) => ['decodeMs', 'preprocessMs', 'encodeMs', 'segmentMs'].map((k) => Number(el.dataset[k])));
+  for (const ms of stages) expect(ms).toBeGreaterThanOrEqual(0);
+  expect(stages[2]! + stages[3]!).toBeGreaterThan(0);
   await expect(page.locator('#cls-norm')).toHaveText(/‖x‖ \d+\.\d/);
   const before = await breakdown(page);
   await expectMaskStates(page, before.objects);

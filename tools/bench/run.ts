@@ -229,7 +229,7 @@ function render(): string {
     '',
     '## Cold start of the demo (static build: first and returning visit)',
     '',
-    `The demo as a visitor meets it, on its embedded ShapesWorld model: \`vite build\`, served with COOP/COEP and \`Cache-Control: max-age=3600\`; per run a fresh browser profile (no HTTP cache, Cache API or compiled code) opens the demo (first visit), then a new tab of the same profile opens it again (returning visit: HTTP cache, model files in the Cache API and V8's code cache kept). ${cold.device}. The page opens its first sample by itself and the first suggested question is asked as soon as it is offered (tools/bench/cold-start-runs.ts; \`npm run bench:cold-start\` prints the same). ${cold.runs.length} runs.`,
+    `The demo as a visitor meets it, on its embedded ShapesWorld model: \`vite build\`, served with COOP/COEP and \`Cache-Control: max-age=3600\`; per run a fresh browser profile (no HTTP cache, Cache API or compiled code) opens the demo (first visit), then a new tab of the same profile opens it again (returning visit: HTTP cache, model files in the Cache API and V8's code cache kept). ${cold.device}. The page opens its first sample by itself and the first suggested question is asked as soon as it is offered. The rows marked · are parts, not milestones: the load's time in the worker and the first encode's stages, as the demo shows them under its header and the image (tools/bench/cold-start-runs.ts; \`npm run bench:cold-start\` prints the same). ${cold.runs.length} runs.`,
     '',
     coldStartTable(cold),
     '',
