@@ -198,7 +198,22 @@ export interface ModelManifest {
 
   /** Where a derived manifest came from: the published repos, revision and dtype of each part. */
   source?: HubSourceInfo;
+
+  /** How ONNX Runtime runs this package, where the package's author measured a better choice than ORT's defaults. */
+  runtime?: {
+    /**
+     * ORT's graph optimisation level per device; devices not listed use 'all'. The level changes
+     * which fusions and layout rewrites run when a session is created, not the results: a package
+     * sets a lower one when its graphs gain nothing from the rest at run time, because every pass
+     * costs the cold start (docs/model-format.md).
+     */
+    graphOptimizationLevel?: Partial<Record<'wasm' | 'webgpu', GraphOptimizationLevel>>;
+  };
 }
+
+/** ONNX Runtime's graph optimisation levels, least to most. */
+export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+export type GraphOptimizationLevel = (typeof GRAPH_OPTIMIZATION_LEVELS)[number];
 
 /** The published repos a manifest was derived from. */
 export interface HubSourceInfo {

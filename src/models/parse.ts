@@ -2,7 +2,7 @@
  * Manifest validation: turns untrusted JSON into a {@link ModelManifest} or throws a
  * {@link ManifestError} whose `details.field` names the offending field (dotted path).
  */
-import { DEFAULT_BUDGET, MANIFEST_VERSION, type BudgetPreset, type ModelManifest, type PackageManifest } from './manifest.ts';
+import { DEFAULT_BUDGET, GRAPH_OPTIMIZATION_LEVELS, MANIFEST_VERSION, type BudgetPreset, type ModelManifest, type PackageManifest } from './manifest.ts';
 import { FieldReader, type Json, isRelativePath } from './manifest-fields.ts';
 
 const RGB = 3;
@@ -172,6 +172,19 @@ function parseTokens(r: FieldReader, root: Json): ModelManifest['tokens'] {
   };
 }
 
+function parseRuntime(r: FieldReader, root: Json): Pick<ModelManifest, 'runtime'> {
+  if (root.runtime === undefined) return {};
+  const rt = r.obj(root, 'runtime', 'runtime');
+  if (rt.graphOptimizationLevel === undefined) return { runtime: rt };
+  const levels = r.obj(rt, 'graphOptimizationLevel', 'runtime.graphOptimizationLevel');
+  const graphOptimizationLevel: NonNullable<ModelManifest['runtime']>['graphOptimizationLevel'] = {};
+  for (const device of Object.keys(levels)) {
+    if (device !== 'wasm' && device !== 'webgpu') r.fail(`runtime.graphOptimizationLevel.${device}`, "is not a device: use 'wasm' or 'webgpu'");
+    graphOptimizationLevel[device] = r.oneOf(levels, device, `runtime.graphOptimizationLevel.${device}`, GRAPH_OPTIMIZATION_LEVELS);
+  }
+  return { runtime: { ...rt, graphOptimizationLevel } };
+}
+
 /**
  * Validates a parsed manifest.json and returns it typed. Throws {@link ManifestError} (with
  * `details.field`) for a missing or mistyped field, an unknown format or version, inconsistent
@@ -210,5 +223,6 @@ export function parseManifest(json: unknown, baseUrl?: string): PackageManifest 
     prompt: parsePrompt(r, root, llm.vocabSize),
     tokens: parseTokens(r, root),
     files,
+    ...parseRuntime(r, root),
   };
 }

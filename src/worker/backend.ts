@@ -11,6 +11,7 @@ import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import asyncifyMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import asyncifyWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { NoWebGPUError, SessionError, WorkerCrashedError } from '../errors.ts';
+import type { GraphOptimizationLevel } from '../models/manifest.ts';
 import { externalizeWeights } from './external-weights.ts';
 import type { Device, DevicePreference } from './protocol.ts';
 
@@ -137,6 +138,8 @@ export interface SessionOptions {
   gpuOutputs?: readonly string[];
   /** External data files, each under the name the model records as its location. */
   externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
+  /** ORT's graph optimisation level (the model's manifest may lower it; docs/model-format.md). */
+  graphOptimizationLevel?: GraphOptimizationLevel;
 }
 
 let creation: Promise<unknown> = Promise.resolve();
@@ -165,7 +168,7 @@ function weightsOutsideHeap(bytes: Uint8Array): Uint8Array | undefined {
 export function createSession(name: string, bytes: Uint8Array, device: Device, opts: SessionOptions = {}): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [device],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
     // On WASM, MLAS's prepacked copy of each float MatMul weight is ~30% more heap after load
     // (bench package decoder: 99.7 -> 69.2 MiB), with no speed difference measurable in node.
     ...(device === 'wasm' ? { extra: { session: { disable_prepacking: '1' } } } : {}),

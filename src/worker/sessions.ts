@@ -49,6 +49,7 @@ export async function createModelSessions(
     p.catch(() => undefined); // awaited below; a failure while another session is created must not go unhandled
     return p;
   };
+  const graphOptimizationLevel = manifest.runtime?.graphOptimizationLevel?.[device];
   let next = fetchGroup(0);
   let fetchMs = 0;
   let sessionMs = 0;
@@ -59,7 +60,11 @@ export async function createModelSessions(
       const t1 = performance.now();
       next = fetchGroup(i + 1);
       const externalData = g.externalData.map((key) => ({ path: externalDataName(key), data: bytes!.get(key)! }));
-      const session = await createSession(SESSION_NAMES[g.role], bytes.get(g.file)!, device, { gpuOutputs: gpuOutputs(g.role, manifest), externalData });
+      const session = await createSession(SESSION_NAMES[g.role], bytes.get(g.file)!, device, {
+        gpuOutputs: gpuOutputs(g.role, manifest),
+        externalData,
+        ...(graphOptimizationLevel ? { graphOptimizationLevel } : {}),
+      });
       fetchMs += t1 - t0;
       sessionMs += performance.now() - t1;
       // ORT holds its own copy now: let this file's bytes go before the next download lands.

@@ -47,6 +47,16 @@ test('tokens.defaultBudget: kept when given, 57 when absent (older manifests), r
   expect(fieldOf(() => parseManifest(variant((m) => (m.tokens.defaultBudget = '57'))))).toBe('tokens.defaultBudget');
 });
 
+test('runtime.graphOptimizationLevel: a level per device, kept as given; unknown devices and levels rejected', () => {
+  const lowered = variant((m) => (m.runtime = { graphOptimizationLevel: { wasm: 'basic', webgpu: 'all' } }));
+  expect(parseManifest(lowered)).toEqual(lowered);
+  expect(parseManifest(variant((m) => (m.runtime = {}))).runtime).toEqual({});
+  expect(fieldOf(() => parseManifest(variant((m) => (m.runtime = { graphOptimizationLevel: { wasm: 'fast' } }))))).toBe('runtime.graphOptimizationLevel.wasm');
+  expect(fieldOf(() => parseManifest(variant((m) => (m.runtime = { graphOptimizationLevel: { cpu: 'basic' } }))))).toBe('runtime.graphOptimizationLevel.cpu');
+  expect(fieldOf(() => parseManifest(variant((m) => (m.runtime = { graphOptimizationLevel: 'basic' }))))).toBe('runtime.graphOptimizationLevel');
+  expect(fieldOf(() => parseManifest(variant((m) => (m.runtime = 'basic'))))).toBe('runtime');
+});
+
 describe('rejects corrupted manifests with a ManifestError naming the field', () => {
   const cases: Array<[string, (m: any) => void, string]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
     ['missing encoder', (m) => delete m.encoder, 'encoder'],
