@@ -139,7 +139,7 @@ export interface SessionOptions {
   /** External data files, each under the name the model records as its location. */
   externalData?: ReadonlyArray<{ path: string; data: Uint8Array }>;
   /** ORT's graph optimisation level (the model's manifest may lower it; docs/model-format.md). */
-  graphOptimizationLevel?: GraphOptimizationLevel;
+  graphOptimizationLevel?: GraphOptimizationLevel | undefined;
 }
 
 let creation: Promise<unknown> = Promise.resolve();

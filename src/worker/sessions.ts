@@ -60,11 +60,7 @@ export async function createModelSessions(
       const t1 = performance.now();
       next = fetchGroup(i + 1);
       const externalData = g.externalData.map((key) => ({ path: externalDataName(key), data: bytes!.get(key)! }));
-      const session = await createSession(SESSION_NAMES[g.role], bytes.get(g.file)!, device, {
-        gpuOutputs: gpuOutputs(g.role, manifest),
-        externalData,
-        ...(graphOptimizationLevel ? { graphOptimizationLevel } : {}),
-      });
+      const session = await createSession(SESSION_NAMES[g.role], bytes.get(g.file)!, device, { gpuOutputs: gpuOutputs(g.role, manifest), externalData, graphOptimizationLevel });
       fetchMs += t1 - t0;
       sessionMs += performance.now() - t1;
       // ORT holds its own copy now: let this file's bytes go before the next download lands.
