@@ -21,8 +21,8 @@ fi
 
 OUT=${SW_OUT:-training/out}
 mkdir -p "$OUT"
-# The LLM stages run a fixed number of steps (SW_LLM_STEPS; the shipped run: the default below, on
-# a GPU). SW_LLM_MINUTES adds a wall-time budget (whichever of steps/minutes comes first ends the
+# The LLM stages run a fixed number of steps (SW_LLM_STEPS; the shipped main run: the default below,
+# on 2 CPU cores; its ablations: the v2 recipe, on a GPU). SW_LLM_MINUTES adds a wall-time budget (whichever of steps/minutes comes first ends the
 # cosine schedule) for a machine that cannot finish the steps; the JSON beside each checkpoint
 # records the steps it ran.
 # SW_REUSE_VISION=1 rebuilds the encoder and segmenter checkpoints from the shipped package
@@ -33,16 +33,26 @@ mkdir -p "$OUT"
 DEV=${SW_DEVICE:-cpu}
 CORES=$(nproc)
 if [ "${SW_QUICK:-0}" = 1 ]; then
-  ENC=(--steps 20 --batch 8) SEG=(--steps 20) FEAT=(--scenes 256) LLM=(--steps 40) ABL=(--steps 20)
+  ENC=(--steps 20 --batch 8) SEG=(--steps 20) FEAT=(--scenes 256) PRE=(--position-first 20) LLM=(--steps 40) ABL=(--steps 20)
 else
   ENC=(--steps 900 --batch 24 --lr 2e-3) SEG=(--steps 800 --prompts 12) FEAT=(--scenes 8000)
-  LLM=(--steps "${SW_LLM_STEPS:-1600}" --scenes-per-step 32 --questions-per-scene 10)
+  SHAPE=(--scenes-per-step 32 --questions-per-scene 10)
+  PRE=(--position-first 1500 "${SHAPE[@]}")
+  LLM=(--steps "${SW_LLM_STEPS:-2000}" "${SHAPE[@]}")
   [ -n "${SW_LLM_MINUTES:-}" ] && LLM+=(--minutes "$SW_LLM_MINUTES")
-  ABL=("${LLM[@]}")
+  # The shipped ablations are still the v2 recipe's (1600 steps, no pre-phase, no position words).
+  ABL=(--steps 1600 "${SHAPE[@]}")
 fi
+# The v3 main recipe: a pre-phase of position questions on object tokens alone (its own run, its
+# learning rate annealed to zero), then the recipe from its weights, rehearsing the pre-phase on a
+# quarter of the steps; object tokens ground their side words, half the position questions ask for
+# the relation word (training/README.md, "The v3 run").
+V3=(--place-words --relation-words 0.5)
+PRE+=(--steps 0 "${V3[@]}")
+LLM+=(--init llm-pre --position-share 0.25 "${V3[@]}")
 # SW_RESUME=1 continues LLM runs paused with `train.py llm --until` (or stopped between their
 # 50-step saves) from training/out/<name>.state.pt; the weights end as an uninterrupted run's.
-[ "${SW_RESUME:-0}" = 1 ] && LLM+=(--resume) && ABL+=(--resume)
+[ "${SW_RESUME:-0}" = 1 ] && PRE+=(--resume) && LLM+=(--resume) && ABL+=(--resume)
 T0=$(date +%s)
 stamp() { echo "[$(date -u +%H:%M:%S)] $* (+$(( $(date +%s) - T0 ))s)"; }
 
@@ -83,10 +93,11 @@ else
 fi
 if [ "$DEV" != cpu ]; then
   stamp "stage 3: projector + LLM, main and ablations at once on $DEV"
-  llm llm-main 2 "${LLM[@]}" & pids+=($!)
+  { llm llm-pre 2 "${PRE[@]}" && llm llm-main 2 "${LLM[@]}"; } & pids+=($!)
   for abl in "${ABLATIONS[@]}"; do llm "llm-$abl" 2 "--$abl" "${ABL[@]}" & pids+=($!); done
 else
   stamp "stage 3: projector + LLM (main)"
+  llm llm-pre 2 "${PRE[@]}"
   llm llm-main 2 "${LLM[@]}"
   stamp "stage 3: ablations (two at a time)"
   for pair in "patch-only no-norm-scale" "no-oversample object-pos"; do
