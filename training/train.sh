@@ -40,7 +40,7 @@ else
   PRE=(--position-first 1500 "${SHAPE[@]}")
   LLM=(--steps "${SW_LLM_STEPS:-2000}" "${SHAPE[@]}")
   [ -n "${SW_LLM_MINUTES:-}" ] && LLM+=(--minutes "$SW_LLM_MINUTES")
-  # The shipped ablations are still the v2 recipe's (1600 steps, no pre-phase, no position words).
+  # The v2 runs (the v2 model and its ablations) keep the v2 recipe (1600 steps, no pre-phase, no position words).
   ABL=(--steps 1600 "${SHAPE[@]}")
 fi
 # The v3 main recipe: a pre-phase of position questions on object tokens alone (its own run, its
@@ -73,11 +73,13 @@ fi
 stamp "stage 2: feature bank"
 $PY -m training.train features "${FEAT[@]}" --device "$DEV" --workers "$CORES" > "$OUT/features.log" 2>&1
 
-# Stage 3: the main projector + LLM and the four ablations, each flipping one switch of the main
-# recipe. On a GPU all five train at once. On 2 cores the main run goes alone (two threads), then
-# the ablations two at a time (one thread each): all five at once starved the two-thread main run
-# (its threads wait on each other at every op: 25 steps in its first 8.7 min).
-ABLATIONS=(patch-only no-norm-scale no-oversample object-pos)
+# Stage 3: the main projector + LLM (v3 recipe), the v2 recipe's main run (`v2`, the previously
+# shipped model) and four ablations, each flipping one switch of the v2 recipe. On a GPU all train
+# at once. On 2 cores the main run goes alone (two threads), then the v2 runs two at a time (one
+# thread each): all at once starved the two-thread main run (its threads wait on each other at
+# every op: 25 steps in its first 8.7 min).
+VARIANTS=(v2 patch-only no-norm-scale no-oversample object-pos)
+switch() { [ "$1" = v2 ] || echo "--$1"; }  # the v2 run flips no switch
 llm() {  # name, threads, switches...
   local name=$1 threads=$2
   shift 2
@@ -94,15 +96,15 @@ fi
 if [ "$DEV" != cpu ]; then
   stamp "stage 3: projector + LLM, main and ablations at once on $DEV"
   { llm llm-pre 2 "${PRE[@]}" && llm llm-main 2 "${LLM[@]}"; } & pids+=($!)
-  for abl in "${ABLATIONS[@]}"; do llm "llm-$abl" 2 "--$abl" "${ABL[@]}" & pids+=($!); done
+  for v in "${VARIANTS[@]}"; do llm "llm-$v" 2 $(switch "$v") "${ABL[@]}" & pids+=($!); done
 else
   stamp "stage 3: projector + LLM (main)"
   llm llm-pre 2 "${PRE[@]}"
   llm llm-main 2 "${LLM[@]}"
-  stamp "stage 3: ablations (two at a time)"
-  for pair in "patch-only no-norm-scale" "no-oversample object-pos"; do
+  stamp "stage 3: the v2 runs (two at a time)"
+  for pair in "v2 patch-only" "no-norm-scale no-oversample" "object-pos"; do
     pair_pids=()
-    for abl in $pair; do llm "llm-$abl" 1 "--$abl" "${ABL[@]}" & pair_pids+=($!); done
+    for v in $pair; do llm "llm-$v" 1 $(switch "$v") "${ABL[@]}" & pair_pids+=($!); done
     for p in "${pair_pids[@]}"; do wait "$p"; done
   done
 fi
@@ -112,9 +114,11 @@ stamp "export main"
 $PY -m training.export --llm llm-main --out public/models/shapesworld --amg "$OUT/amg.json" \
   --reference tests/fixtures/shapesworld
 
-for abl in "${ABLATIONS[@]}"; do
-  $PY -m training.export --llm "llm-$abl" --out public/models/shapesworld --variant "$abl" --amg "$OUT/amg.json" \
-    --name "ShapesWorld Mask-LLaVA (ablation: $abl)"
+for v in "${VARIANTS[@]}"; do
+  name="ablation: $v"
+  [ "$v" = v2 ] && name="v2 recipe, the previously shipped main model"
+  $PY -m training.export --llm "llm-$v" --out public/models/shapesworld --variant "$v" --amg "$OUT/amg.json" \
+    --name "ShapesWorld Mask-LLaVA ($name)"
 done
 
 stamp "eval set, samples, composition vectors"
