@@ -21,10 +21,10 @@ fi
 
 OUT=${SW_OUT:-training/out}
 mkdir -p "$OUT"
-# The LLM stages run a fixed number of steps (SW_LLM_STEPS; the shipped main run: the default below,
-# on 2 CPU cores; its ablations: the v2 recipe, on a GPU). SW_LLM_MINUTES adds a wall-time budget (whichever of steps/minutes comes first ends the
-# cosine schedule) for a machine that cannot finish the steps; the JSON beside each checkpoint
-# records the steps it ran.
+# The LLM stages run a fixed number of steps. SW_LLM_STEPS sets the main recipe run's (default
+# below, as shipped); SW_LLM_MINUTES adds a wall-time budget to the recipe, polish and v2 runs
+# (whichever of steps/minutes comes first ends the cosine schedule) for a machine that cannot
+# finish the steps. The JSON beside each checkpoint records the steps it ran.
 # SW_REUSE_VISION=1 rebuilds the encoder and segmenter checkpoints from the shipped package
 # (training/rebuild.py) instead of retraining them: their code and seeds are unchanged, so that is
 # what stage 1 produces, and it saves over an hour on 2 cores.
@@ -33,26 +33,31 @@ mkdir -p "$OUT"
 DEV=${SW_DEVICE:-cpu}
 CORES=$(nproc)
 if [ "${SW_QUICK:-0}" = 1 ]; then
-  ENC=(--steps 20 --batch 8) SEG=(--steps 20) FEAT=(--scenes 256) PRE=(--position-first 20) LLM=(--steps 40) ABL=(--steps 20)
+  ENC=(--steps 20 --batch 8) SEG=(--steps 20) FEAT=(--scenes 256) PRE=(--position-first 20) LLM=(--steps 40)
+  POLISH=(--steps 20) ABL=(--steps 20)
 else
   ENC=(--steps 900 --batch 24 --lr 2e-3) SEG=(--steps 800 --prompts 12) FEAT=(--scenes 8000)
   SHAPE=(--scenes-per-step 32 --questions-per-scene 10)
   PRE=(--position-first 1500 "${SHAPE[@]}")
   LLM=(--steps "${SW_LLM_STEPS:-2000}" "${SHAPE[@]}")
-  [ -n "${SW_LLM_MINUTES:-}" ] && LLM+=(--minutes "$SW_LLM_MINUTES")
+  POLISH=(--steps 600 "${SHAPE[@]}")
   # The v2 runs (the v2 model and its ablations) keep the v2 recipe (1600 steps, no pre-phase, no position words).
   ABL=(--steps 1600 "${SHAPE[@]}")
+  [ -n "${SW_LLM_MINUTES:-}" ] && LLM+=(--minutes "$SW_LLM_MINUTES") && POLISH+=(--minutes "$SW_LLM_MINUTES") \
+    && ABL+=(--minutes "$SW_LLM_MINUTES")
 fi
 # The v3 main recipe: a pre-phase of position questions on object tokens alone (its own run, its
 # learning rate annealed to zero), then the recipe from its weights, rehearsing the pre-phase on a
 # quarter of the steps; object tokens ground their side words, half the position questions ask for
-# the relation word (training/README.md, "The v3 run").
+# the relation word (training/README.md, "The v3 run"). A polish run then continues from the
+# recipe's weights at a quarter of its learning rate, rehearsing position on a tenth of the steps.
 V3=(--place-words --relation-words 0.5)
 PRE+=(--steps 0 "${V3[@]}")
 LLM+=(--init llm-pre --position-share 0.25 "${V3[@]}")
+POLISH+=(--init llm-recipe --lr 5e-4 --position-share 0.1 "${V3[@]}")
 # SW_RESUME=1 continues LLM runs paused with `train.py llm --until` (or stopped between their
 # 50-step saves) from training/out/<name>.state.pt; the weights end as an uninterrupted run's.
-[ "${SW_RESUME:-0}" = 1 ] && PRE+=(--resume) && LLM+=(--resume) && ABL+=(--resume)
+[ "${SW_RESUME:-0}" = 1 ] && PRE+=(--resume) && LLM+=(--resume) && POLISH+=(--resume) && ABL+=(--resume)
 T0=$(date +%s)
 stamp() { echo "[$(date -u +%H:%M:%S)] $* (+$(( $(date +%s) - T0 ))s)"; }
 
@@ -95,12 +100,13 @@ else
 fi
 if [ "$DEV" != cpu ]; then
   stamp "stage 3: projector + LLM, main and ablations at once on $DEV"
-  { llm llm-pre 2 "${PRE[@]}" && llm llm-main 2 "${LLM[@]}"; } & pids+=($!)
+  { llm llm-pre 2 "${PRE[@]}" && llm llm-recipe 2 "${LLM[@]}" && llm llm-main 2 "${POLISH[@]}"; } & pids+=($!)
   for v in "${VARIANTS[@]}"; do llm "llm-$v" 2 $(switch "$v") "${ABL[@]}" & pids+=($!); done
 else
   stamp "stage 3: projector + LLM (main)"
   llm llm-pre 2 "${PRE[@]}"
-  llm llm-main 2 "${LLM[@]}"
+  llm llm-recipe 2 "${LLM[@]}"
+  llm llm-main 2 "${POLISH[@]}"
   stamp "stage 3: the v2 runs (two at a time)"
   for pair in "v2 patch-only" "no-norm-scale no-oversample" "object-pos"; do
     pair_pids=()

@@ -120,14 +120,19 @@ function findings(result: ExperimentResult, budgets: ReadonlyArray<number | 'ful
     row(result.rows, label, 'full') && row(result.rows, other, 'full')
       ? `${name} minus the ${other} model, all questions: ${['full' as const, ...cut].map((b) => `${b}: ${diff(all(label, b), all(other, b))}`).join(', ')} points`
       : `not measured (${name} or the ${other} model was not evaluated in this run)`;
-  const ablation = (label: string): string => minus(label, base);
+  // Looked up by package, so a changed label cannot turn a finding into "not measured".
+  const ablation = (variant: string): string => {
+    const model = ABLATION_MODELS.find((a) => a.manifest.endsWith(`/manifest-${variant}.json`));
+    if (!model) throw new Error(`demo/catalog.ts lists no ablation package manifest-${variant}.json`);
+    return minus(model.label, base);
+  };
   return [
     `- **RQ1, do object and CLS tokens add to patch tokens at the same budget?** Three kinds minus patch tokens only, same model, all questions: ${per((b) => diff(all('three kinds', b), all('patch only', b)))} points.`,
     `- **RQ2, can tokens be dropped at test time without retraining?** Three kinds at each budget minus full: ${per((b) => diff(all('three kinds', b), all('three kinds', 'full')))} points.`,
-    `- **RQ3, does norm scaling matter?** ${ablation('no norm scaling (v2 recipe)')}.`,
-    `- **RQ4, does training with varied, object-rich plans (oversampling) matter, and do object tokens matter in training?** ${ablation('no oversampling (v2 recipe)')}; ${ablation('patch-only model (v2 recipe)')}.`,
-    `- **Ours, beyond the paper: does a box embedding on object tokens help?** ${ablation('object position (ours, v2 recipe)')}.`,
-    `- **Ours: the v3 recipe (a position pre-phase, side words, relation-word questions) against v2:** ${minus('three kinds', base, 'the shipped model (three kinds)')}.`,
+    `- **RQ3, does norm scaling matter?** ${ablation('no-norm-scale')}.`,
+    `- **RQ4, does training with varied, object-rich plans (oversampling) matter, and do object tokens matter in training?** ${ablation('no-oversample')}; ${ablation('patch-only')}.`,
+    `- **Ours, beyond the paper: does a box embedding on object tokens help?** ${ablation('object-pos')}.`,
+    `- **Ours: the v3 recipe (a position pre-phase, side words, relation-word questions, a polish run) against v2:** ${minus('three kinds', base, 'the shipped model (three kinds)')}.`,
   ];
 }
 
