@@ -345,10 +345,11 @@ class LlmBatcher:
         assert len(targets) == len(kinds)
         return toks, targets
 
-    def batch(self, scenes: int, per_scene: int, small: bool = False) -> list[tuple[torch.Tensor, list[list[int]], list[list[int]], list[list[int]]]]:
+    def batch(self, scenes: int, per_scene: int, small: bool = False,
+              qtype: str | None = None) -> list[tuple[torch.Tensor, list[list[int]], list[list[int]], list[list[int]]]]:
         """Per scene: (visual tokens, prompt ids per question, answer ids + <|end|> per question,
         grounding targets per visual token); with `small`, only bank scenes of at most SMALL_SCENE
-        objects."""
+        objects; with `qtype`, questions of that type only."""
         out = []
         n = len(self.bank['facts'])
         mode = sample_mode(self.rng, self.patch_only)
@@ -356,15 +357,16 @@ class LlmBatcher:
             i = self.small[int(self.rng.integers(len(self.small)))] if small else int(self.rng.integers(n))
             vis, targets = self.visual(i, mode)
             scene = scene_from_facts(self.bank['facts'][i])
-            qs = [self.question(scene) for _ in range(per_scene)]
+            qs = [self.question(scene, qtype) for _ in range(per_scene)]
             out.append((vis, [self.tok.encode(render_prompt(q['question'])) for q in qs],
                         [self.tok.encode(q['answer']) + [self.end_id] for q in qs], targets))
         return out
 
-    def question(self, scene: Scene) -> dict[str, str]:
-        """A random question; with `relation_words`, that share of the position questions is asked
-        for the relation word instead of yes/no (no extra random draw without it)."""
-        q = make_question(scene, self.rng)
+    def question(self, scene: Scene, qtype: str | None = None) -> dict[str, str]:
+        """A random question (of `qtype` where given); with `relation_words`, that share of the
+        position questions is asked for the relation word instead of yes/no (no extra random draw
+        without it)."""
+        q = make_question(scene, self.rng, qtype)
         if q['type'] == 'position' and self.relation_words and self.rng.random() < self.relation_words:
             q = question_position_word(scene, self.rng) or q
         return q
@@ -517,6 +519,8 @@ def train_llm(args: argparse.Namespace) -> None:
             g['lr'] = cosine_lr(int(progress * total), total, args.lr, 50)
         if step < args.position_first or (args.position_share and batcher.rng.random() < args.position_share):
             items = batcher.position_batch(batcher.small)
+        elif args.count_share and batcher.rng.random() < args.count_share:
+            items = batcher.batch(args.scenes_per_step, args.questions_per_scene, qtype='count')
         else:
             items = batcher.batch(args.scenes_per_step, args.questions_per_scene, small=step - args.position_first < args.small_first)
         loss, acc = llm_loss(lm, proj, items, batcher.image_id, args.ground)
@@ -545,6 +549,7 @@ def run_args(args: argparse.Namespace) -> dict:
             'scenes_per_step': args.scenes_per_step, 'questions_per_scene': args.questions_per_scene,
             # Switches added later, recorded only when on (states saved before them still resume).
             **({'position_share': args.position_share} if args.position_share else {}),
+            **({'count_share': args.count_share} if args.count_share else {}),
             **({'init': args.init} if args.init else {})}
 
 
@@ -583,6 +588,8 @@ def main() -> None:
                    help='pre-phase: N steps of position questions only on object tokens alone (small scenes) before the --steps of the recipe')
     m.add_argument('--position-share', type=float, default=0.0, metavar='P',
                    help="after the pre-phase, this share of the steps are the pre-phase's batches (object tokens alone, position questions)")
+    m.add_argument('--count-share', type=float, default=0.0, metavar='P',
+                   help='this share of the recipe steps ask counting questions only (same plans and scenes)')
     m.add_argument('--init', default='', metavar='NAME', help='start from the weights of training/out/NAME.pt instead of fresh ones')
     m.add_argument('--resume', action='store_true', help='continue from {name}.state.pt where it exists (saved every 50 steps)')
     m.add_argument('--until', type=int, default=0, help='save the run state and stop after this many steps of the schedule (--resume continues)')
