@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { variant } from './fixture-variants.ts';
-import { serveStatic } from './static-server.ts';
+import { closeServer, serveStatic } from './static-server.ts';
 
 // The demo page on the real runtime and a real model, driven as a visitor would.
 
@@ -242,7 +242,7 @@ test.describe('static build', () => {
   test.beforeEach(async () => {
     server = await serveStatic(site, port);
   });
-  test.afterEach(() => new Promise<void>((done) => server.close(() => done())));
+  test.afterEach(() => closeServer(server));
   test.afterAll(() => rmSync(site, { recursive: true, force: true }));
 
   test('works from a plain static host without COOP/COEP, with a model at a relative URL', async ({ page }, info) => {

@@ -4,7 +4,7 @@ import { type Page, expect, test } from '@playwright/test';
 import type { LoadProgressEvent, MaskLlavaError } from '../../src/index.ts';
 import { createServer } from 'node:http';
 import { requireTinyFixture, TINY_DIR, variant } from './fixture-variants.ts';
-import { sendFile } from './static-server.ts';
+import { closeServer, sendFile } from './static-server.ts';
 import type { RuntimeWindow } from './pages/runtime.ts';
 import { openRuntimePage } from './runtime-page.ts';
 
@@ -193,7 +193,7 @@ test('connection dropped mid-download: a typed error naming the file, nothing of
     expect(r.cachedDecoder).toBe(false);
     expect((r.retry as Record<string, string>)['llm/decoder_model_merged.onnx']).toBe('network');
   } finally {
-    await new Promise<void>((done) => server.close(() => done()));
+    await closeServer(server);
   }
 });
 

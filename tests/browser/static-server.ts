@@ -64,3 +64,15 @@ export function serveStatic(root: string, port: number, headers: OutgoingHttpHea
   });
   return new Promise((resolve) => server.listen(port, () => resolve(server)));
 }
+
+/**
+ * Closes `server` without waiting for the page: a response the page left unread holds its socket
+ * open until the page closes, and Playwright closes it only after the test's hooks (a CI run hung
+ * in demo.spec.ts's afterEach until the test timed out).
+ */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((done) => {
+    server.close(() => done());
+    server.closeAllConnections();
+  });
+}
