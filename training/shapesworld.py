@@ -249,6 +249,26 @@ def question_count(scene: Scene, rng: np.random.Generator) -> dict[str, str]:
     return _q('How many objects are there?', str(len(objs)), 'count')
 
 
+def question_count_absent(scene: Scene, rng: np.random.Generator) -> dict[str, str] | None:
+    """A counting question whose answer is 0: a shape, colour or colour-shape pair the scene lacks.
+    A training-only form (training/train.py --count-zero): the evaluation set's answers of 0 are
+    rare (its generator prefers present attributes), so the model learns to answer them "1"."""
+    objs = scene.objects
+    shapes = [s for s in SHAPES if all(o.shape != s for o in objs)]
+    colors = [c for c in COLOR_NAMES if all(o.color != c for o in objs)]
+    pairs = [(c, s) for c in COLOR_NAMES for s in SHAPES if all((o.color, o.shape) != (c, s) for o in objs)]
+    forms = [f for f, pool in (('shape', shapes), ('color', colors), ('pair', pairs)) if pool]
+    if not forms:
+        return None
+    form = forms[int(rng.integers(len(forms)))]
+    if form == 'shape':
+        return _q(f'How many {PLURAL[shapes[int(rng.integers(len(shapes)))]]} are there?', '0', 'count')
+    if form == 'color':
+        return _q(f'How many {colors[int(rng.integers(len(colors)))]} objects are there?', '0', 'count')
+    c, s = pairs[int(rng.integers(len(pairs)))]
+    return _q(f'How many {c} {PLURAL[s]} are there?', '0', 'count')
+
+
 def question_attribute(scene: Scene, rng: np.random.Generator) -> dict[str, str] | None:
     """Colour of the unique <shape>, or shape of the unique <colour> object."""
     objs = scene.objects

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from . import composition as C
 from .data import GRID, N_COUNT_HEADS, encoder_batch, llm_scene, perturb_masks, pixel_values, segmenter_batch
 from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, ViT
-from .shapesworld import COLOR_NAMES, MASK_SIZE, SHAPES, Scene, SceneObject, make_question, question_position, question_position_word, side_words
+from .shapesworld import COLOR_NAMES, MASK_SIZE, SHAPES, Scene, SceneObject, make_question, question_count_absent, question_position, question_position_word, side_words
 from .tokenizer import END, IMAGE, Tokenizer, render_prompt
 
 OUT = os.environ.get('SW_OUT', 'training/out')
@@ -256,8 +256,10 @@ class LlmBatcher:
     runtime does: the single <image> placeholder replaced by the T projected visual tokens."""
 
     def __init__(self, tok: Tokenizer, bank: dict, norm: str, object_pos: str, patch_only: bool, oversample: bool,
-                 seed: int, place_words: bool = False, relation_words: float = 0.0, patch_place: bool = False) -> None:
+                 seed: int, place_words: bool = False, relation_words: float = 0.0, patch_place: bool = False,
+                 count_zero: float = 0.0) -> None:
         self.tok, self.bank, self.norm, self.object_pos = tok, bank, norm, object_pos
+        self.count_zero = count_zero
         self.patch_only, self.oversample = patch_only, oversample
         self.place_words, self.relation_words, self.patch_place = place_words, relation_words, patch_place
         self.rng = np.random.default_rng(seed)
@@ -364,11 +366,14 @@ class LlmBatcher:
 
     def question(self, scene: Scene, qtype: str | None = None) -> dict[str, str]:
         """A random question (of `qtype` where given); with `relation_words`, that share of the
-        position questions is asked for the relation word instead of yes/no (no extra random draw
-        without it)."""
+        position questions is asked for the relation word instead of yes/no, and with `count_zero`,
+        that share of the counting questions asks for something absent (no extra random draw
+        without them)."""
         q = make_question(scene, self.rng, qtype)
         if q['type'] == 'position' and self.relation_words and self.rng.random() < self.relation_words:
             q = question_position_word(scene, self.rng) or q
+        if q['type'] == 'count' and self.count_zero and self.rng.random() < self.count_zero:
+            q = question_count_absent(scene, self.rng) or q
         return q
 
 
@@ -486,7 +491,8 @@ def train_llm(args: argparse.Namespace) -> None:
     params = list(lm.parameters()) + list(proj.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     batcher = LlmBatcher(tok, bank, 'none' if args.no_norm_scale else 'per-image', object_position_mode(args),
-                         args.patch_only, not args.no_oversample, args.seed + 2, args.place_words, args.relation_words)
+                         args.patch_only, not args.no_oversample, args.seed + 2, args.place_words, args.relation_words,
+                         count_zero=args.count_zero)
     state_file = f'{OUT}/{args.name}.state.pt'
     step, before = 0, 0.0
     total = args.position_first + args.steps  # one LR schedule over the pre-phase and the recipe's steps
@@ -550,6 +556,7 @@ def run_args(args: argparse.Namespace) -> dict:
             # Switches added later, recorded only when on (states saved before them still resume).
             **({'position_share': args.position_share} if args.position_share else {}),
             **({'count_share': args.count_share} if args.count_share else {}),
+            **({'count_zero': args.count_zero} if args.count_zero else {}),
             **({'init': args.init} if args.init else {})}
 
 
@@ -590,6 +597,8 @@ def main() -> None:
                    help="after the pre-phase, this share of the steps are the pre-phase's batches (object tokens alone, position questions)")
     m.add_argument('--count-share', type=float, default=0.0, metavar='P',
                    help='this share of the recipe steps ask counting questions only (same plans and scenes)')
+    m.add_argument('--count-zero', type=float, default=0.0, metavar='P',
+                   help='this share of the counting questions asks for something the scene lacks (answer 0)')
     m.add_argument('--init', default='', metavar='NAME', help='start from the weights of training/out/NAME.pt instead of fresh ones')
     m.add_argument('--resume', action='store_true', help='continue from {name}.state.pt where it exists (saved every 50 steps)')
     m.add_argument('--until', type=int, default=0, help='save the run state and stop after this many steps of the schedule (--resume continues)')
