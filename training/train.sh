@@ -49,12 +49,13 @@ fi
 # The v3 main recipe: a pre-phase of position questions on object tokens alone (its own run, its
 # learning rate annealed to zero), then the recipe from its weights, rehearsing the pre-phase on a
 # quarter of the steps; object tokens ground their side words, half the position questions ask for
-# the relation word (training/README.md, "The v3 run"). A polish run then continues from the
-# recipe's weights at a quarter of its learning rate, rehearsing position on a tenth of the steps.
+# the relation word (training/README.md, "The v3 run"). Two polish runs then continue, each from
+# the previous run's weights (a fresh schedule, same seed), at a quarter of the recipe's learning
+# rate, rehearsing position on a tenth of the steps: llm-recipe -> llm-polish -> llm-main.
 V3=(--place-words --relation-words 0.5)
 PRE+=(--steps 0 "${V3[@]}")
 LLM+=(--init llm-pre --position-share 0.25 "${V3[@]}")
-POLISH+=(--init llm-recipe --lr 5e-4 --position-share 0.1 "${V3[@]}")
+POLISH+=(--lr 5e-4 --position-share 0.1 "${V3[@]}")
 # SW_RESUME=1 continues LLM runs paused with `train.py llm --until` (or stopped between their
 # 50-step saves) from training/out/<name>.state.pt; the weights end as an uninterrupted run's.
 [ "${SW_RESUME:-0}" = 1 ] && PRE+=(--resume) && LLM+=(--resume) && POLISH+=(--resume) && ABL+=(--resume)
@@ -100,13 +101,15 @@ else
 fi
 if [ "$DEV" != cpu ]; then
   stamp "stage 3: projector + LLM, main and ablations at once on $DEV"
-  { llm llm-pre 2 "${PRE[@]}" && llm llm-recipe 2 "${LLM[@]}" && llm llm-main 2 "${POLISH[@]}"; } & pids+=($!)
+  { llm llm-pre 2 "${PRE[@]}" && llm llm-recipe 2 "${LLM[@]}" && llm llm-polish 2 --init llm-recipe "${POLISH[@]}" \
+    && llm llm-main 2 --init llm-polish "${POLISH[@]}"; } & pids+=($!)
   for v in "${VARIANTS[@]}"; do llm "llm-$v" 2 $(switch "$v") "${ABL[@]}" & pids+=($!); done
 else
   stamp "stage 3: projector + LLM (main)"
   llm llm-pre 2 "${PRE[@]}"
   llm llm-recipe 2 "${LLM[@]}"
-  llm llm-main 2 "${POLISH[@]}"
+  llm llm-polish 2 --init llm-recipe "${POLISH[@]}"
+  llm llm-main 2 --init llm-polish "${POLISH[@]}"
   stamp "stage 3: the v2 runs (two at a time)"
   for pair in "v2 patch-only" "no-norm-scale no-oversample" "object-pos"; do
     pair_pids=()
