@@ -30,9 +30,9 @@ from .shapesworld import SCENE_SIZE, generate_scene
 from .train import OUT
 
 
-def load_segmenter() -> tuple[SegVisionEncoder, PromptMaskDecoder]:
-    """The trained segmenter in eval mode."""
-    ck = torch.load(f'{OUT}/segmenter.pt')
+def load_segmenter(name: str = 'segmenter') -> tuple[SegVisionEncoder, PromptMaskDecoder]:
+    """The trained segmenter (checkpoint name in training/out) in eval mode."""
+    ck = torch.load(f'{OUT}/{name}.pt')
     enc, dec = SegVisionEncoder(), PromptMaskDecoder()
     enc.load_state_dict(ck['enc'])
     dec.load_state_dict(ck['dec'])
@@ -134,6 +134,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--scenes', type=int, default=60, help='scenes searched; every 4th is crowded')
     ap.add_argument('--write', help='write the chosen defaults to this JSON file')
+    ap.add_argument('--segmenter', default='segmenter', help='segmenter checkpoint name in training/out')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--vectors', help='only write the parity vectors for src/masks/amg.ts to this JSON file')
     a = ap.parse_args()
@@ -141,7 +142,7 @@ def main() -> None:
         write_vectors(a.vectors)
         return
     torch.set_num_threads(a.threads)
-    enc, dec = load_segmenter()
+    enc, dec = load_segmenter(a.segmenter)
     grid = {'predIouThreshold': [0.5, 0.6, 0.7, 0.8], 'stabilityThreshold': [0.7, 0.8, 0.9], 'nmsThreshold': [0.3, 0.5]}
     results = {}
     for pps in (16, 24):

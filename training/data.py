@@ -75,10 +75,10 @@ def encoder_batch(indices: list[int]) -> dict[str, torch.Tensor]:
     }
 
 
-def segmenter_batch(indices: list[int], prompts: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
-    """Segmenter-stage scenes `indices`: images, point prompts (inside a random object's visible mask, or on background) and the
-    target masks at MASK_SIZE (empty for background points)."""
-    scenes = [generate_scene(scene_seed('segmenter', i)) for i in indices]
+def segmenter_batch(indices: list[int], prompts: int, rng: np.random.Generator, crowded_per_10: int = 0) -> dict[str, torch.Tensor]:
+    """Segmenter-stage scenes `indices` (scene i crowded when i % 10 < crowded_per_10): images, point prompts (inside a random
+    object's visible mask, or on background) and the target masks at MASK_SIZE (empty for background points)."""
+    scenes = [generate_scene(scene_seed('segmenter', i), crowded=i % 10 < crowded_per_10) for i in indices]
     images = np.stack([s.image for s in scenes])
     pts = np.zeros((len(scenes), prompts, 1, 2), np.float32)
     tgt = np.zeros((len(scenes), prompts, MASK_SIZE, MASK_SIZE), np.float32)

@@ -53,6 +53,7 @@ def main() -> None:
     ap.add_argument('--set', default=EVAL, help='evaluation set folder')
     ap.add_argument('--amg', default=f'{OUT}/amg.json')
     ap.add_argument('--no-amg', action='store_true')
+    ap.add_argument('--segmenter', default='segmenter', help='segmenter checkpoint name in training/out')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--objects-only', action='store_true', help='also a row for object tokens alone (no CLS, no patches)')
     a = ap.parse_args()
@@ -76,7 +77,7 @@ def main() -> None:
     settings = [s for s in SETTINGS if s[2] == 'patch-only'] if meta['patch_only'] else SETTINGS + ([OBJECTS_ONLY] if a.objects_only else [])
     qs = json.load(open(f'{a.set}/questions.json'))['questions'][:a.questions]
     amg = json.load(open(a.amg)) if os.path.exists(a.amg) and not a.no_amg else None
-    enc, dec = load_segmenter() if amg else (None, None)
+    enc, dec = load_segmenter(a.segmenter) if amg else (None, None)
     sources = ['gt'] + (['amg'] if amg else [])
     correct = {(src, s[0], t): [] for src in sources for s in settings for t in QUESTION_TYPES}
     bests: list[float] = []

@@ -137,9 +137,14 @@ def seg_losses(iou_pred: torch.Tensor, logits: torch.Tensor, target: torch.Tenso
 
 
 def train_segmenter(args: argparse.Namespace) -> None:
-    """Train the promptable segmenter from scratch."""
+    """Train the promptable segmenter from scratch, or fine-tune a finished one (`--init`) on scenes
+    from `--first-scene` on, `--crowded-per-10` of every 10 crowded."""
     seed_all(args.seed + 1)
     enc, dec = SegVisionEncoder(), PromptMaskDecoder()
+    if args.init:
+        ck = torch.load(f'{OUT}/{args.init}.pt')
+        enc.load_state_dict(ck['enc'])
+        dec.load_state_dict(ck['dec'])
     params = list(enc.parameters()) + list(dec.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     rng = np.random.default_rng(args.seed + 1)
@@ -147,7 +152,8 @@ def train_segmenter(args: argparse.Namespace) -> None:
     for step in range(args.steps):
         for g in opt.param_groups:
             g['lr'] = cosine_lr(step, args.steps, args.lr, 30)
-        b = segmenter_batch([step * args.batch + i for i in range(args.batch)], args.prompts, rng)
+        first = args.first_scene + step * args.batch
+        b = segmenter_batch(list(range(first, first + args.batch)), args.prompts, rng, args.crowded_per_10)
         emb, pos = enc(b['pixels'])
         iou_pred, logits = dec(b['points'], b['labels'], emb, pos)
         lm, li = seg_losses(iou_pred, logits, b['target'], b['fg'])
@@ -164,8 +170,8 @@ def train_segmenter(args: argparse.Namespace) -> None:
                 iou = (pm & t).sum((-1, -2)).float() / (pm | t).sum((-1, -2)).clamp(min=1).float()
                 miou = (iou * b['fg']).sum() / b['fg'].sum()
             log('segmenter', f'step {step} mask {lm.item():.3f} iouhead {li.item():.4f} fg-miou {miou.item():.3f} ({time.time() - t0:.0f}s)')
-    torch.save({'enc': enc.state_dict(), 'dec': dec.state_dict()}, f'{OUT}/segmenter.pt')
-    log('segmenter', f'done in {time.time() - t0:.0f}s')
+    torch.save({'enc': enc.state_dict(), 'dec': dec.state_dict()}, f'{OUT}/{args.name}.pt')
+    log(args.name, f'done in {time.time() - t0:.0f}s')
 
 
 # ---------------------------------------------------------------- stage: features
@@ -573,6 +579,10 @@ def main() -> None:
     s.add_argument('--batch', type=int, default=8)
     s.add_argument('--prompts', type=int, default=8)
     s.add_argument('--lr', type=float, default=1e-3)
+    s.add_argument('--name', default='segmenter', help='checkpoint name in training/out')
+    s.add_argument('--init', help='fine-tune this finished segmenter checkpoint (name in training/out)')
+    s.add_argument('--first-scene', type=int, default=0, help='index of the first segmenter-range scene drawn')
+    s.add_argument('--crowded-per-10', type=int, default=0, help='crowded scenes among every 10 drawn')
     f = sub.add_parser('features')
     f.add_argument('--scenes', type=int, default=8000)
     f.add_argument('--workers', type=int, default=2, help='processes drawing scenes')
