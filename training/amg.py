@@ -27,16 +27,7 @@ from .data import pixel_values
 from .models import PromptMaskDecoder, SegVisionEncoder
 from .seeds import scene_seed
 from .shapesworld import SCENE_SIZE, generate_scene
-from .train import OUT
-
-
-def load_segmenter(name: str = 'segmenter') -> tuple[SegVisionEncoder, PromptMaskDecoder]:
-    """The trained segmenter (checkpoint name in training/out) in eval mode."""
-    ck = torch.load(f'{OUT}/{name}.pt')
-    enc, dec = SegVisionEncoder(), PromptMaskDecoder()
-    enc.load_state_dict(ck['enc'])
-    dec.load_state_dict(ck['dec'])
-    return enc.eval(), dec.eval()
+from .train import load_segmenter
 
 
 def point_grid(points_per_side: int, size: float) -> torch.Tensor:

@@ -19,12 +19,12 @@ import torch
 from PIL import Image
 
 from . import composition as C
-from .amg import filter_proposals, load_segmenter, quality, raw_proposals
+from .amg import filter_proposals, quality, raw_proposals
 from .data import GRID
 from .models import DecoderLM, Projector, ViT
 from .shapesworld import QUESTION_TYPES, rle_decode
 from .tokenizer import IMAGE, Tokenizer, render_prompt
-from .train import FULL_BUDGET, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT, encode_images
+from .train import FULL_BUDGET, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT, encode_images, load_segmenter
 
 EVAL = 'public/eval/shapesworld'
 SETTINGS = [('full', FULL_BUDGET, 'balanced'), ('57', 57, 'balanced'), ('15', 15, 'balanced'), ('4', 4, 'balanced'),

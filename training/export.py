@@ -26,7 +26,7 @@ from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, V
 from .seeds import scene_seed
 from .shapesworld import MASK_SIZE, SCENE_SIZE, generate_scene
 from .tokenizer import END, IMAGE, Tokenizer, render_prompt
-from .train import BUDGETS, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT
+from .train import BUDGETS, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT, load_segmenter
 
 OPSET = 14
 # Budget presets: names say the budget only; the plan a budget buys depends on the image's masks
@@ -77,10 +77,7 @@ def load_models(llm_name: str) -> tuple[ViT, SegVisionEncoder, PromptMaskDecoder
     tok = Tokenizer()
     vit = ViT()
     vit.load_state_dict(torch.load(f'{OUT}/encoder.pt'))
-    seg = torch.load(f'{OUT}/segmenter.pt')
-    senc, sdec = SegVisionEncoder(), PromptMaskDecoder()
-    senc.load_state_dict(seg['enc'])
-    sdec.load_state_dict(seg['dec'])
+    senc, sdec = load_segmenter()
     ck = torch.load(f'{OUT}/{llm_name}.pt')
     lm = DecoderLM(tok.size, LLM_DIM, LLM_DEPTH, LLM_HEADS)
     lm.load_state_dict(ck['lm'])

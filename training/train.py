@@ -136,15 +136,22 @@ def seg_losses(iou_pred: torch.Tensor, logits: torch.Tensor, target: torch.Tenso
     return best, F.mse_loss(iou_pred, iou)
 
 
+def load_segmenter(name: str = 'segmenter') -> tuple[SegVisionEncoder, PromptMaskDecoder]:
+    """A trained segmenter (checkpoint name in training/out) in eval mode."""
+    ck = torch.load(f'{OUT}/{name}.pt')
+    enc, dec = SegVisionEncoder(), PromptMaskDecoder()
+    enc.load_state_dict(ck['enc'])
+    dec.load_state_dict(ck['dec'])
+    return enc.eval(), dec.eval()
+
+
 def train_segmenter(args: argparse.Namespace) -> None:
     """Train the promptable segmenter from scratch, or fine-tune a finished one (`--init`) on scenes
     from `--first-scene` on, `--crowded-per-10` of every 10 crowded."""
     seed_all(args.seed + 1)
-    enc, dec = SegVisionEncoder(), PromptMaskDecoder()
-    if args.init:
-        ck = torch.load(f'{OUT}/{args.init}.pt')
-        enc.load_state_dict(ck['enc'])
-        dec.load_state_dict(ck['dec'])
+    enc, dec = load_segmenter(args.init) if args.init else (SegVisionEncoder(), PromptMaskDecoder())
+    enc.train()
+    dec.train()
     params = list(enc.parameters()) + list(dec.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     rng = np.random.default_rng(args.seed + 1)
@@ -169,7 +176,7 @@ def train_segmenter(args: argparse.Namespace) -> None:
                 t = b['target'] > 0.5
                 iou = (pm & t).sum((-1, -2)).float() / (pm | t).sum((-1, -2)).clamp(min=1).float()
                 miou = (iou * b['fg']).sum() / b['fg'].sum()
-            log('segmenter', f'step {step} mask {lm.item():.3f} iouhead {li.item():.4f} fg-miou {miou.item():.3f} ({time.time() - t0:.0f}s)')
+            log(args.name, f'step {step} mask {lm.item():.3f} iouhead {li.item():.4f} fg-miou {miou.item():.3f} ({time.time() - t0:.0f}s)')
     torch.save({'enc': enc.state_dict(), 'dec': dec.state_dict()}, f'{OUT}/{args.name}.pt')
     log(args.name, f'done in {time.time() - t0:.0f}s')
 
