@@ -36,7 +36,7 @@ export class MaskLlava {
   /** The model's manifest. */
   readonly manifest: ModelManifest;
   /** Timings and file sources of the load. */
-  readonly loadInfo: Pick<LoadResult, 'sources' | 'bytes' | 'fetchMs' | 'sessionMs' | 'warnings'>;
+  readonly loadInfo: Pick<LoadResult, 'sources' | 'bytes' | 'fetchMs' | 'runtimeMs' | 'sessionMs' | 'warnings'>;
   /**
    * True when this model was not trained with CLS and object tokens (a published VLM whose encoder
    * includes the projector): plans other than every patch token are approximate Mask-LLaVA.
@@ -61,7 +61,7 @@ export class MaskLlava {
     this.#deviceReason = result.deviceReason;
     this.numThreads = result.numThreads;
     this.manifest = result.manifest;
-    this.loadInfo = { sources: result.sources, bytes: result.bytes, fetchMs: result.fetchMs, sessionMs: result.sessionMs, warnings: result.warnings };
+    this.loadInfo = { sources: result.sources, bytes: result.bytes, fetchMs: result.fetchMs, runtimeMs: result.runtimeMs, sessionMs: result.sessionMs, warnings: result.warnings };
     for (const warning of result.warnings) console.warn(`mask-llava-web: ${warning}`);
     this.approximateReason = approximateReason(result.manifest);
     this.approximate = this.approximateReason !== null;

@@ -15,6 +15,8 @@ export interface SessionFiles {
   file: string;
   /** Its external data files (manifest keys), in chunk order. */
   externalData: string[];
+  /** The size of its files together. */
+  bytes: number;
 }
 
 /**
@@ -24,8 +26,10 @@ export interface SessionFiles {
  * smaller ones instead of stacking on top of them.
  */
 export function sessionFiles(m: ModelManifest): SessionFiles[] {
-  const group = (role: SessionRole, file: string): SessionFiles => ({ role, file, externalData: m.externalData?.[file] ?? [] });
-  const bytes = (g: SessionFiles) => [g.file, ...g.externalData].reduce((n, f) => n + (m.files[f]?.size ?? 0), 0);
+  const group = (role: SessionRole, file: string): SessionFiles => {
+    const externalData = m.externalData?.[file] ?? [];
+    return { role, file, externalData, bytes: [file, ...externalData].reduce((n, f) => n + (m.files[f]?.size ?? 0), 0) };
+  };
   const groups = [
     group('encoder', m.encoder.file),
     group('segmenterVision', m.segmenter.visionEncoder),
@@ -34,7 +38,24 @@ export function sessionFiles(m: ModelManifest): SessionFiles[] {
     group('embedTokens', m.llm.embedTokens),
     group('decoder', m.llm.decoder),
   ];
-  return groups.sort((a, b) => bytes(b) - bytes(a));
+  return groups.sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Files held ahead of their sessions up to this size cost no device a thing: a small model downloads whole at once. */
+const AHEAD_FLOOR_BYTES = 32 * 2 ** 20;
+
+/**
+ * The end of the groups that may be downloading or downloaded once the first `created` sessions
+ * exist: downloads run ahead while the files not yet turned into sessions (the one being created
+ * included) stay within twice the largest group (the peak of downloading only the next file while
+ * one is created) or 32 MiB, whichever is more. Never fewer than the group to create next.
+ */
+export function downloadsAhead(groups: readonly SessionFiles[], created: number): number {
+  const limit = Math.max(2 * Math.max(...groups.map((g) => g.bytes)), AHEAD_FLOOR_BYTES);
+  let end = Math.min(created + 1, groups.length);
+  let held = groups.slice(created, end).reduce((n, g) => n + g.bytes, 0);
+  while (end < groups.length && held + groups[end]!.bytes <= limit) held += groups[end++]!.bytes;
+  return end;
 }
 
 /** The tokenizer files the worker reads as JSON. */

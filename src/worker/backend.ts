@@ -13,6 +13,7 @@ import asyncifyWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.was
 import { NoWebGPUError, SessionError, WorkerCrashedError } from '../errors.ts';
 import type { GraphOptimizationLevel } from '../models/manifest.ts';
 import { externalizeWeights } from './external-weights.ts';
+import { identityModel } from './identity-model.ts';
 import type { Device, DevicePreference } from './protocol.ts';
 
 /**
@@ -179,18 +180,38 @@ export function createSession(name: string, bytes: Uint8Array, device: Device, o
   if (device === 'webgpu' && opts.gpuOutputs?.length) {
     options.preferredOutputLocation = Object.fromEntries(opts.gpuOutputs.map((o) => [o, 'gpu-buffer' as const]));
   }
+  return chained(graph ?? bytes, options, (err) =>
+    new SessionError(`could not create the ${name} session on ${device}: ${String(err)}; check that the file is a valid ONNX model`, { session: name, device }),
+  );
+}
+
+/** Creates a session after every creation already asked for; ORT's failure becomes `failure(err)`. */
+function chained(model: Uint8Array, options: ort.InferenceSession.SessionOptions, failure: (err: unknown) => Error): Promise<ort.InferenceSession> {
   const next = creation.then(async () => {
     try {
-      return await runtime.InferenceSession.create(graph ?? bytes, options);
+      return await runtime.InferenceSession.create(model, options);
     } catch (err) {
-      throw new SessionError(`could not create the ${name} session on ${device}: ${String(err)}; check that the file is a valid ONNX model`, {
-        session: name,
-        device,
-      });
+      throw failure(err);
     }
   });
   creation = next.catch(() => undefined);
   return next;
+}
+
+/**
+ * Starts ONNX Runtime on `device` (its wasm fetched and compiled, its threads, the WebGPU device)
+ * by creating and releasing a one-node session, so that start-up overlaps the model's downloads
+ * instead of following them. Sessions created after it wait for it (creation is chained); a
+ * runtime that cannot start rejects with a SessionError.
+ */
+export async function startRuntime(device: Device): Promise<void> {
+  const session = await chained(identityModel(), { executionProviders: [device] }, (err) =>
+    new SessionError(`ONNX Runtime could not start on ${device}: ${String(err)}; check that its .wasm and .mjs files are served with the page`, {
+      session: 'start-up',
+      device,
+    }),
+  );
+  await session.release();
 }
 
 /** A CPU tensor of the device's ORT build (each build has its own Tensor class). */

@@ -53,7 +53,9 @@ export interface LoadResult {
    * each model file not already downloaded while the previous session was created.
    */
   fetchMs: number;
-  /** Session creation time, ms. */
+  /** ONNX Runtime's start-up (its wasm, threads and device), ms: it runs while the files arrive. */
+  runtimeMs: number;
+  /** Creation time of the model's sessions, ms. */
   sessionMs: number;
   /** Problems that did not stop the load, e.g. files that could not be cached (storage quota). */
   warnings: string[];

@@ -1,10 +1,11 @@
 /**
  * Creates a model's sessions one file at a time: a session's file (and its external data) is
- * fetched, handed to ONNX Runtime, and dropped before the next but one is fetched, so a load never
- * holds every model file in JS memory at once (ORT copies each file into its own heap).
+ * fetched, handed to ONNX Runtime, and dropped once its session exists. Downloads run ahead only
+ * as far as files/downloadsAhead allows, so a load never holds a large model's files in JS memory
+ * at once (ORT copies each file into its own heap).
  */
 import type { ModelDownloader } from '../models/fetch.ts';
-import { type SessionRole, externalDataName, sessionFiles } from '../models/files.ts';
+import { type SessionRole, downloadsAhead, externalDataName, sessionFiles } from '../models/files.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { createSession, type ort } from './backend.ts';
 import { LanguageModel } from './llm.ts';
@@ -31,42 +32,50 @@ function gpuOutputs(role: SessionRole, m: ModelManifest): string[] {
 }
 
 /**
- * Fetches and creates every session of `manifest`, largest first, downloading the next file
- * while the current session is created. On failure the sessions created so far are released.
- * `fetchMs` is the time spent waiting for files, `sessionMs` the time spent creating sessions.
+ * Fetches and creates every session of `manifest`, largest first. Files download while `runtime`
+ * (ORT's start-up) settles and while sessions are created, as far ahead as downloadsAhead allows:
+ * creating a session blocks this thread, so a download requested only after it would wait for it.
+ * No session is created before `runtime` settles. On failure the sessions created so far are
+ * released. `fetchMs` is the time spent waiting for files after the start-up, `sessionMs` the time
+ * spent creating sessions.
  */
 export async function createModelSessions(
   manifest: ModelManifest,
   downloader: ModelDownloader,
   device: Device,
+  runtime: Promise<unknown>,
 ): Promise<{ sessions: ModelSessions; fetchMs: number; sessionMs: number }> {
   const groups = sessionFiles(manifest);
   const created = new Map<SessionRole, ort.InferenceSession>();
-  const fetchGroup = (i: number) => {
-    const g = groups[i];
-    if (!g) return undefined;
-    const p = downloader.fetch([g.file, ...g.externalData]);
-    p.catch(() => undefined); // awaited below; a failure while another session is created must not go unhandled
-    return p;
+  const downloads: Array<Promise<Map<string, Uint8Array>> | undefined> = [];
+  const fetchAhead = (createdSoFar: number) => {
+    for (let i = downloads.length; i < downloadsAhead(groups, createdSoFar); i++) {
+      const g = groups[i]!;
+      const p = downloader.fetch([g.file, ...g.externalData]);
+      p.catch(() => undefined); // awaited below; a failure while another session is created must not go unhandled
+      downloads.push(p);
+    }
   };
   const graphOptimizationLevel = manifest.runtime?.graphOptimizationLevel?.[device];
-  let next = fetchGroup(0);
+  fetchAhead(0);
   let fetchMs = 0;
   let sessionMs = 0;
   try {
+    await runtime;
     for (const [i, g] of groups.entries()) {
       const t0 = performance.now();
-      let bytes: Map<string, Uint8Array> | undefined = await next!;
+      let bytes: Map<string, Uint8Array> | undefined = await downloads[i]!;
+      downloads[i] = undefined;
       const t1 = performance.now();
-      next = fetchGroup(i + 1);
       const externalData = g.externalData.map((key) => ({ path: externalDataName(key), data: bytes!.get(key)! }));
       const session = await createSession(SESSION_NAMES[g.role], bytes.get(g.file)!, device, { gpuOutputs: gpuOutputs(g.role, manifest), externalData, graphOptimizationLevel });
       fetchMs += t1 - t0;
       sessionMs += performance.now() - t1;
-      // ORT holds its own copy now: let this file's bytes go before the next download lands.
+      // ORT holds its own copy now: let this file's bytes go, and later downloads start.
       bytes = undefined;
       externalData.length = 0;
       created.set(g.role, session);
+      fetchAhead(i + 1);
     }
   } catch (err) {
     await Promise.all([...created.values()].map((s) => s.release().catch(() => undefined)));

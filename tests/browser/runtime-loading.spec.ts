@@ -83,6 +83,20 @@ test('a missing file fails with ModelFileMissingError naming its URL', async ({ 
   expect(String(r!.details?.['url'])).toMatch(/runtime-missing\/llm\/embed_tokens\.onnx$/);
 });
 
+test("ONNX Runtime's wasm not served: the load fails with SessionError saying the runtime could not start", async ({ page }) => {
+  await openRuntimePage(page);
+  await page.route(/ort-wasm-simd-threaded[^/?]*\.wasm$/, (route) => route.fulfill({ status: 404, body: 'not here' }));
+  const r = await page.evaluate(async () => {
+    const { sdk, helpers } = window as unknown as RuntimeWindow;
+    return sdk.MaskLlava.load(helpers.fixtureUrl, { cacheName: null, device: 'wasm' }).then(
+      (vlm) => vlm.dispose().then(() => null),
+      (err: unknown) => ({ name: (err as MaskLlavaError).name, isSdkError: err instanceof sdk.MaskLlavaError, message: (err as Error).message, details: (err as MaskLlavaError).details }),
+    );
+  });
+  expect(r).toMatchObject({ name: 'SessionError', isSdkError: true, details: { session: 'start-up', device: 'wasm' } });
+  expect(r!.message).toMatch(/^ONNX Runtime could not start on wasm: .+; check that its \.wasm and \.mjs files are served with the page$/);
+});
+
 test('storage quota exceeded while caching: the model loads uncached with a warning, and no cached entry is partial', async ({ page }) => {
   await openRuntimePage(page);
   const cdp = await page.context().newCDPSession(page);
