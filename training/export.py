@@ -217,9 +217,9 @@ def write_manifest(out: str, name: str, tok: Tokenizer, lm: DecoderLM, norm: str
         'tokens': {'maskResolution': MASK_SIZE, 'normScale': norm, 'objectPosition': object_pos, 'kinds': kinds,
                    'presets': [{'name': n, 'budget': b} for n, b in PRESETS], 'defaultBudget': DEFAULT_BUDGET},
         'files': files,
-        # WASM: the graphs run as fast at ORT's 'basic' level as at 'all' (extended fusions and layout
-        # rewrites gain nothing at these sizes), and the cold start is ~15% shorter (docs/model-format.md).
-        'runtime': {'graphOptimizationLevel': {'wasm': 'basic'}},
+        # WASM: the graphs run within ~5% as fast unoptimised as at 'basic' or 'all' (no pass gains much at
+        # these sizes), and a first visit's first answer comes ~0.3 s sooner (docs/model-format.md).
+        'runtime': {'graphOptimizationLevel': {'wasm': 'disabled'}},
     }
     with open(f'{out}/manifest{"-" + variant if variant else ""}.json', 'w') as f:
         json.dump(manifest, f, indent=1)

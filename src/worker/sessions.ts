@@ -49,7 +49,8 @@ export async function createModelSessions(
   const created = new Map<SessionRole, ort.InferenceSession>();
   const downloads: Array<Promise<Map<string, Uint8Array>> | undefined> = [];
   const fetchAhead = (createdSoFar: number) => {
-    for (let i = downloads.length; i < downloadsAhead(groups, createdSoFar); i++) {
+    const limit = downloadsAhead(groups, createdSoFar);
+    for (let i = downloads.length; i < limit; i++) {
       const g = groups[i]!;
       const p = downloader.fetch([g.file, ...g.externalData]);
       p.catch(() => undefined); // awaited below; a failure while another session is created must not go unhandled
