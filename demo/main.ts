@@ -10,7 +10,9 @@ import {
   type EncodedImage,
   type LoadProgressEvent,
   type ModelManifest,
+  type RGBAImage,
   type TokenPlan,
+  decodeImage,
   resolveBudget,
 } from 'mask-llava-web';
 import { DEMO_MODELS } from './catalog.ts';
@@ -163,10 +165,12 @@ async function boot(): Promise<void> {
   const cancel = new AbortController();
   ui.cancelLoad.hidden = false;
   ui.cancelLoad.addEventListener('click', () => cancel.abort(), { once: true });
-  // The sample list and the first sample's image download while the model loads.
+  // The sample list and the first sample's image download, and that image decodes, while the model loads.
   const samplesReady = loadSamples(config.samplesUrl);
   const firstImage = samplesReady.then((list) => (list[0] ? fetchSample(list[0]) : undefined));
   firstImage.catch(() => undefined); // awaited after the load: a failure must not go unhandled meanwhile
+  // A sample that does not decode is encoded from its bytes, whose typed error the page then shows.
+  const firstDecoded = firstImage.then((blob) => (blob ? decodeSample(blob) : undefined)).catch(() => undefined);
   try {
     // A large download should survive storage pressure: ask before it starts (browsers may decline).
     if (!('manifestUrl' in config.source)) await navigator.storage?.persist?.();
@@ -205,7 +209,7 @@ async function boot(): Promise<void> {
     const pick = renderSamples(ui.samples, samples, async (s) => {
       try {
         const blob = s === samples[0] ? await firstImage : await fetchSample(s);
-        const shown = await showImage(blob!, s.name);
+        const shown = await showImage(blob!, s.name, s === samples[0] ? await firstDecoded : undefined);
         if (shown) showSuggestions(s.questions);
         return shown;
       } catch (err) {
@@ -312,8 +316,19 @@ function labelPresets(img: EncodedImage, all: number, iouThreshold: number): voi
   }
 }
 
-/** Encodes and shows an image; resolves true once it is on screen. */
-async function showImage(blob: Blob, name: string): Promise<boolean> {
+/** An image decoded ahead: its pixels for the encoder and a bitmap for the overlay. */
+interface DecodedImage {
+  pixels: RGBAImage;
+  bitmap: ImageBitmap;
+}
+
+async function decodeSample(blob: Blob): Promise<DecodedImage> {
+  const [pixels, bitmap] = await Promise.all([decodeImage(blob), createImageBitmap(blob)]);
+  return { pixels, bitmap };
+}
+
+/** Encodes and shows an image (from `decoded` when it was decoded ahead); resolves true once it is on screen. */
+async function showImage(blob: Blob, name: string, decoded?: DecodedImage): Promise<boolean> {
   if (!vlm) return false;
   showError(null);
   encoding?.abort();
@@ -324,8 +339,8 @@ async function showImage(blob: Blob, name: string): Promise<boolean> {
   ui.stageEmpty.hidden = true;
   try {
     // Encode first: its typed error says what is wrong with a bad image.
-    const encoded = await vlm.encode(blob, { signal: controller.signal });
-    const bitmap = await createImageBitmap(blob);
+    const encoded = await vlm.encode(decoded?.pixels ?? blob, { signal: controller.signal });
+    const bitmap = decoded?.bitmap ?? (await createImageBitmap(blob));
     if (controller.signal.aborted) {
       encoded.release();
       return false;

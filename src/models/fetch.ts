@@ -86,8 +86,7 @@ export class ModelDownloader {
     const progress = this.#progress;
     const out = new Map<string, Uint8Array<ArrayBuffer>>();
     const failFast = (err: unknown): never => {
-      progress.close();
-      this.#stop.abort(err);
+      this.stop(err);
       throw err;
     };
     await Promise.all(
@@ -101,6 +100,12 @@ export class ModelDownloader {
         .map((task) => task.catch(failFast)),
     );
     return out;
+  }
+
+  /** Ends the load: downloads in flight and later steps reject with `reason`, and progress stops. */
+  stop(reason: unknown): void {
+    this.#progress.close();
+    this.#stop.abort(reason);
   }
 
   /** A file's verified bytes: the prefetched copy, else the cached one, else a download (then cached). */

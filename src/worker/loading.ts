@@ -67,14 +67,25 @@ export async function loadModel(req: LoadRequest, sink: ProgressSink | undefined
       sink?.progress(event);
     },
   });
-  // The tokenizer first: a model whose prompt cannot be built fails before the large downloads.
-  const [tokenizer, tokenizerConfig] = tokenizerFiles(manifest);
-  const json = await downloader.fetch([tokenizer, tokenizerConfig]);
-  const decodeJson = (path: string) => JSON.parse(new TextDecoder().decode(json.get(path))) as Record<string, unknown>;
-  const prompts = new PromptBuilder(decodeJson(tokenizer), decodeJson(tokenizerConfig), manifest.prompt);
-  const resolveMs = performance.now() - t0;
   const d = choice.device;
-  const { sessions, fetchMs, sessionMs } = await createModelSessions(manifest, downloader, d, runtime);
+  // The model files download while the tokenizer is read; a model whose prompt cannot be built
+  // stops them, and its sessions created meanwhile are released.
+  const sessionsReady = createModelSessions(manifest, downloader, d, runtime);
+  sessionsReady.catch(() => undefined); // awaited below, after the tokenizer
+  let prompts: PromptBuilder;
+  try {
+    const [tokenizer, tokenizerConfig] = tokenizerFiles(manifest);
+    const json = await downloader.fetch([tokenizer, tokenizerConfig]);
+    const decodeJson = (path: string) => JSON.parse(new TextDecoder().decode(json.get(path))) as Record<string, unknown>;
+    prompts = new PromptBuilder(decodeJson(tokenizer), decodeJson(tokenizerConfig), manifest.prompt);
+  } catch (err) {
+    downloader.stop(err);
+    const created = await sessionsReady.catch(() => undefined);
+    await Promise.all(Object.values(created?.sessions ?? {}).map((s) => s?.release()));
+    throw err;
+  }
+  const resolveMs = performance.now() - t0;
+  const { sessions, fetchMs, sessionMs } = await sessionsReady;
   if (d === 'webgpu') {
     // Nothing runs on a lost device again: end this worker as a crash (calls in flight reject with
     // WorkerCrashedError saying why), so the next call starts a new one on a new device, or WASM.

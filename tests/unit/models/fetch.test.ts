@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ModelFileMissingError } from '../../../src/errors.ts';
-import { fetchModelFiles } from '../../../src/models/fetch.ts';
+import { ModelDownloader, fetchModelFiles } from '../../../src/models/fetch.ts';
 import type { ManifestFile } from '../../../src/models/manifest.ts';
 import type { FileProgressEvent } from '../../../src/models/progress.ts';
 import { sha256Hex } from '../../../src/models/verify.ts';
@@ -63,4 +63,18 @@ test('a connection dropped mid-download is a ModelFileMissingError naming the fi
   expect((failure as ModelFileMissingError).details).toMatchObject({ file: 'drop.bin', url: `${base}drop.bin` });
   const retry = await fetchModelFiles(base, files(), ['drop.bin'], { cacheName: null });
   expect(Buffer.from(retry.get('drop.bin')!).equals(bytes)).toBe(true); // (toEqual on 1 MB takes seconds)
+});
+
+test('stop() ends a load: the download under way and later steps reject with its reason, and no progress event follows', async () => {
+  const events: FileProgressEvent[] = [];
+  const downloader = new ModelDownloader(base, files(), ['slow.bin', 'fast.bin'], { cacheName: null, onProgress: (e) => events.push(e) });
+  const slow = downloader.fetch(['slow.bin']).catch((e: unknown) => e);
+  const reason = new Error('the tokenizer could not be read');
+  await new Promise((resolve) => setTimeout(resolve, 200)); // slow.bin is under way
+  downloader.stop(reason);
+  expect(await slow).toBe(reason);
+  const atStop = events.length;
+  await expect(downloader.fetch(['fast.bin'])).rejects.toBe(reason);
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // longer than slow.bin would have taken
+  expect(events.slice(atStop)).toEqual([]);
 });

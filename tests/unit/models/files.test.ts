@@ -18,8 +18,9 @@ describe('sessionFiles', () => {
     for (const g of sessionFiles(manifest)) expect(g.bytes).toBe(manifest.files[g.file]!.size);
   });
 
-  it('fetches the tokenizer before any session file', () => {
+  it('lists the tokenizer files, then every session file', () => {
     expect(loadFiles(manifest).slice(0, 2)).toEqual([manifest.llm.tokenizer, manifest.llm.tokenizerConfig]);
+    expect(loadFiles(manifest).sort()).toEqual(Object.keys(manifest.files).sort());
   });
 });
 
