@@ -23,6 +23,9 @@ import { repoRoot } from '../browser/session.ts';
 const PORT = Number(process.env.COLD_START_PORT) || 5480;
 const HEADERS = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cache-control': 'max-age=3600' };
 
+/** Fresh-profile runs per measurement: on a shared 2-core machine one run's first answer moves by ±300 ms from the next. */
+export const COLD_RUNS = 5;
+
 /** Milestones in ms from navigation start, recorded by the page itself. */
 export interface Milestones {
   domContentLoaded: number;

@@ -17,7 +17,7 @@ import { machineInfo, machineLine } from '../browser/machine.ts';
 import type { Page } from '@playwright/test';
 import { openPage, repoRoot } from '../browser/session.ts';
 import type { BenchTarget, MemoryReading } from '../pages/bench.ts';
-import { coldStartTable, measureColdStart } from './cold-start-runs.ts';
+import { COLD_RUNS, coldStartTable, measureColdStart } from './cold-start-runs.ts';
 import { instancesTable, measureInstances } from './instances-runs.ts';
 import { measurePlanner } from './plan.ts';
 import { medianOf, speedupRows } from './speedup.ts';
@@ -66,7 +66,7 @@ console.error('planner ...');
 const planner = measurePlanner();
 console.error('cold start of the static demo ...');
 // First, with no other browser running: each run is a fresh browser on the built demo.
-const cold = await measureColdStart(3);
+const cold = await measureColdStart(COLD_RUNS);
 console.error('a second and a third ORT instance ...');
 const instances = await measureInstances();
 const session = await openPage('/tools/pages/bench.html', {
