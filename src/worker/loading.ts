@@ -79,9 +79,9 @@ export async function loadModel(req: LoadRequest, sink: ProgressSink | undefined
     const decodeJson = (path: string) => JSON.parse(new TextDecoder().decode(json.get(path))) as Record<string, unknown>;
     prompts = new PromptBuilder(decodeJson(tokenizer), decodeJson(tokenizerConfig), manifest.prompt);
   } catch (err) {
+    // Reported now, not once ORT has started: sessions created meanwhile are released when they exist.
     downloader.stop(err);
-    const created = await sessionsReady.catch(() => undefined);
-    await Promise.all(Object.values(created?.sessions ?? {}).map((s) => s?.release()));
+    void sessionsReady.then(({ sessions }) => Promise.all(Object.values(sessions).map((s) => s?.release()))).catch(() => undefined);
     throw err;
   }
   const resolveMs = performance.now() - t0;
