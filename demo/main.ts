@@ -208,8 +208,9 @@ async function boot(): Promise<void> {
     const samples = await samplesReady;
     const pick = renderSamples(ui.samples, samples, async (s) => {
       try {
-        const blob = s === samples[0] ? await firstImage : await fetchSample(s);
-        const shown = await showImage(blob!, s.name, s === samples[0] ? await firstDecoded : undefined);
+        const first = s === samples[0];
+        const blob = first ? await firstImage : await fetchSample(s);
+        const shown = await showImage(blob!, s.name, first ? await firstDecoded : undefined);
         if (shown) showSuggestions(s.questions);
         return shown;
       } catch (err) {

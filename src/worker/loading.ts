@@ -16,7 +16,7 @@ import { LanguageModel } from './llm.ts';
 import { PromptBuilder } from './prompt.ts';
 import type { Device, LoadRequest, LoadResult, ProgressSink } from './protocol.ts';
 import { Segmenter } from './segment.ts';
-import { createModelSessions } from './sessions.ts';
+import { createModelSessions, releaseQuietly } from './sessions.ts';
 
 /** Everything a loaded model needs to run. */
 export interface LoadedModel {
@@ -81,7 +81,7 @@ export async function loadModel(req: LoadRequest, sink: ProgressSink | undefined
   } catch (err) {
     // Reported now, not once ORT has started: sessions created meanwhile are released when they exist.
     downloader.stop(err);
-    void sessionsReady.then(({ sessions }) => Promise.all(Object.values(sessions).map((s) => s?.release()))).catch(() => undefined);
+    void sessionsReady.then(({ sessions }) => releaseQuietly(Object.values(sessions)), () => undefined);
     throw err;
   }
   const resolveMs = performance.now() - t0;

@@ -79,7 +79,7 @@ export async function createModelSessions(
       fetchAhead(i + 1);
     }
   } catch (err) {
-    await Promise.all([...created.values()].map((s) => s.release().catch(() => undefined)));
+    await releaseQuietly(created.values());
     throw err;
   }
   const get = (role: SessionRole) => created.get(role)!;
@@ -92,4 +92,9 @@ export async function createModelSessions(
     decoder: get('decoder'),
   };
   return { sessions, fetchMs, sessionMs };
+}
+
+/** Releases sessions of a load that failed; a release that fails too changes nothing the caller can act on. */
+export async function releaseQuietly(sessions: Iterable<ort.InferenceSession | undefined>): Promise<void> {
+  await Promise.all([...sessions].map((s) => s?.release().catch(() => undefined)));
 }
