@@ -95,7 +95,7 @@ def main() -> None:
 
     def accuracy(sets: list) -> float:
         with torch.no_grad():
-            return float(np.mean([T.llm_loss(lm, proj, [(v, p, [a[:-1] for a in ans], t) for v, p, ans, t in items], train.image_id, 0.0)[1].item() for items in sets]))
+            return float(np.mean([T.llm_loss(lm, proj, [(v, p, [a[:-1] for a in ans], t, c) for v, p, ans, t, c in items], train.image_id, 0.0)[1].item() for items in sets]))
 
     print(f'{len(train_ids)} training and {len(check_ids)} held-out scenes; {vars(args)}', flush=True)
     t0 = time.time()

@@ -238,6 +238,25 @@ BUDGETS = {'full': FULL_BUDGET, '57': 57, '29': 29, '15': 15, '8': 8, '4': 4}
 SMALL_SCENE = 4
 # The position pre-phase (`--position-first`): scenes and questions per step, as position_diagnostic.
 POSITION_SCENES, POSITION_QUESTIONS = 16, 10
+# Running-count supervision (`--count-ground`, training only): a linear head reads the hidden state
+# after COUNT_LAYER decoder layers at each object token and predicts how many of the object tokens
+# up to and including it share its colour, its shape, both, and how many there are in all; the
+# layers after it can then read a count where a counting question attends (training/README.md).
+COUNT_LAYER = 2
+COUNT_CLASSES = 21  # counts 0..20: a crowded scene has at most 20 objects
+COUNT_KINDS = 4
+
+
+def running_counts(facts_in_order: list[tuple]) -> list[list[int]]:
+    """Per object token (facts in token order): the running counts `--count-ground` predicts."""
+    out = []
+    for j, f in enumerate(facts_in_order):
+        seen = facts_in_order[:j + 1]
+        out.append([sum(g[0] == f[0] for g in seen), sum(g[1] == f[1] for g in seen),
+                    sum(g[:2] == f[:2] for g in seen), j + 1])
+    return out
+
+
 BUDGET_MODES = [('full', 0.10), ('57', 0.12), ('29', 0.10), ('15', 0.14), ('8', 0.07), ('4', 0.07), ('random', 0.15), ('patch-only', 0.25)]
 
 
@@ -314,11 +333,12 @@ class LlmBatcher:
         for _ in range(scenes):
             i = ids[int(self.rng.integers(len(ids)))]
             if full:
-                vis, targets = self.visual(i, 'full')
+                vis, targets, counts = self.visual(i, 'full')
             else:
                 facts = self.bank['facts'][i]
                 order = self.rng.permutation(len(facts))
                 vis, targets = self.object_tokens(i, order), [self.object_words(facts[j]) for j in order]
+                counts = running_counts([facts[j] for j in order])
             scene = scene_from_facts(self.bank['facts'][i])
             qs = []
             while len(qs) < per_scene:
@@ -329,14 +349,15 @@ class LlmBatcher:
                 qs.append(q)
             if qs:
                 items.append((vis, [self.tok.encode(render_prompt(q['question'])) for q in qs],
-                              [self.tok.encode(q['answer']) + [self.end_id] for q in qs], targets))
+                              [self.tok.encode(q['answer']) + [self.end_id] for q in qs], targets, counts))
         return items
 
-    def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]]]:
-        """Composed (pre-projector) visual tokens [T, D] for bank scene i with a sampled plan, and
-        per token the words it shows (grounding targets): CLS -> the object count, a patch -> the
+    def visual(self, i: int, mode: str) -> tuple[torch.Tensor, list[list[int]], list[list[int]]]:
+        """Composed (pre-projector) visual tokens [T, D] for bank scene i with a sampled plan, per
+        token the words it shows (grounding targets): CLS -> the object count, a patch -> the
         colour and shape of the object covering most of it, an object -> its colour and shape (and,
-        with `place_words`, its side words: left/right and above/below of the scene centre)."""
+        with `place_words`, its side words: left/right and above/below of the scene centre), and
+        the object tokens' running counts."""
         hidden = self.bank['feats'][i].float()
         facts = self.bank['facts'][i]
         masks = self.masks_of(i)
@@ -358,23 +379,23 @@ class LlmBatcher:
             targets += [words[order[int(w)]] if float(b) > 0.35 else [] for b, w in zip(best, who)]
         targets += [self.object_words(facts[order[j]]) for j in range(plan.objects)]
         assert len(targets) == len(kinds)
-        return toks, targets
+        return toks, targets, running_counts([facts[order[j]] for j in range(plan.objects)])
 
     def batch(self, scenes: int, per_scene: int, small: bool = False,
-              qtype: str | None = None) -> list[tuple[torch.Tensor, list[list[int]], list[list[int]], list[list[int]]]]:
+              qtype: str | None = None) -> list[tuple[torch.Tensor, list[list[int]], list[list[int]], list[list[int]], list[list[int]]]]:
         """Per scene: (visual tokens, prompt ids per question, answer ids + <|end|> per question,
-        grounding targets per visual token); with `small`, only bank scenes of at most SMALL_SCENE
-        objects; with `qtype`, questions of that type only."""
+        grounding targets per visual token, running counts per object token); with `small`, only
+        bank scenes of at most SMALL_SCENE objects; with `qtype`, questions of that type only."""
         out = []
         n = len(self.bank['facts'])
         mode = sample_mode(self.rng, self.patch_only)
         for _ in range(scenes):
             i = self.small[int(self.rng.integers(len(self.small)))] if small else int(self.rng.integers(n))
-            vis, targets = self.visual(i, mode)
+            vis, targets, counts = self.visual(i, mode)
             scene = scene_from_facts(self.bank['facts'][i])
             qs = [self.question(scene, qtype) for _ in range(per_scene)]
             out.append((vis, [self.tok.encode(render_prompt(q['question'])) for q in qs],
-                        [self.tok.encode(q['answer']) + [self.end_id] for q in qs], targets))
+                        [self.tok.encode(q['answer']) + [self.end_id] for q in qs], targets, counts))
         return out
 
     def question(self, scene: Scene, qtype: str | None = None) -> dict[str, str]:
@@ -401,8 +422,10 @@ def _pad_left(seqs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     return x, mask
 
 
-def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Answer loss (+ `ground` x grounding loss) and answer-token accuracy.
+def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground: float,
+             count_head: nn.Module | None = None, count_ground: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Answer loss (+ `ground` x grounding loss, + `count_ground` x running-count loss through
+    `count_head`) and answer-token accuracy.
 
     The prompt up to and including the visual tokens is shared by a scene's questions, so it runs
     once (left-padded) and its KV cache is reused by each question's suffix; positions count real
@@ -417,7 +440,7 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground:
     text = lm.embed(torch.tensor(head, device=dev))
     xp, mp = _pad_left([torch.cat([text, v]) for v in vis])
     suffixes, targets, owner = [], [], []
-    for j, (_, prompts, answers, _) in enumerate(items):
+    for j, (_, prompts, answers, _, _) in enumerate(items):
         for prompt, answer in zip(prompts, answers):
             assert prompt[:at] == head
             suffixes.append(prompt[at + 1:] + answer[:-1])
@@ -433,7 +456,11 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground:
         y[j, len(sfx) - len(answer):len(sfx)] = torch.tensor(answer)
     ids, ms, y = ids.to(dev), ms.to(dev), y.to(dev)
     pp = (mp.cumsum(1) - 1).clamp(min=0)
+    hidden: list[torch.Tensor] = []
+    hook = lm.layers[COUNT_LAYER - 1].register_forward_hook(lambda m, i, o: hidden.append(o[0])) if count_ground else None
     plogits, past = lm(xp, mp, pp, lm.empty_past(xp.shape[0]))
+    if hook:
+        hook.remove()
     idx = torch.tensor(owner, device=dev)
     past = [(k[idx], v[idx]) for k, v in past]
     ps = mp.sum(1)[idx, None] + torch.arange(S, device=dev)[None]
@@ -442,7 +469,7 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground:
     if ground > 0:
         rows, cols, words, weights = [], [], [], []
         L = xp.shape[1]
-        for j, (_, _, _, tg) in enumerate(items):
+        for j, (_, _, _, tg, _) in enumerate(items):
             for t, ws in enumerate(tg):
                 for w in ws:
                     rows.append(j)
@@ -454,6 +481,16 @@ def llm_loss(lm: DecoderLM, proj: Projector, items: list, image_id: int, ground:
             nll = -lp.gather(1, torch.tensor(words, device=dev)[:, None])[:, 0]
             w = torch.tensor(weights, device=dev)
             loss = loss + ground * (nll * w).sum() / w.sum()
+    if count_ground:
+        # Object tokens are the last visual tokens, so the last len(counts) columns of each row.
+        L = xp.shape[1]
+        rows = [j for j, it in enumerate(items) for _ in it[4]]
+        cols = [L - len(it[4]) + t for it in items for t in range(len(it[4]))]
+        if rows:
+            h = hidden[0][torch.tensor(rows, device=dev), torch.tensor(cols, device=dev)]
+            y_count = torch.tensor([c for it in items for c in it[4]], device=dev).clamp(max=COUNT_CLASSES - 1)
+            pred = count_head(h).reshape(len(rows), COUNT_KINDS, COUNT_CLASSES)
+            loss = loss + count_ground * F.cross_entropy(pred.reshape(-1, COUNT_CLASSES), y_count.reshape(-1))
     with torch.no_grad():
         sel = y != -100
         acc = (logits.argmax(-1)[sel] == y[sel]).float().mean()
@@ -501,7 +538,9 @@ def train_llm(args: argparse.Namespace) -> None:
         ck = torch.load(f'{OUT}/{args.init}.pt', map_location=args.device)
         lm.load_state_dict(ck['lm'])
         proj.load_state_dict(ck['proj'])
-    params = list(lm.parameters()) + list(proj.parameters())
+    # The running-count head is training-only: it is saved with the run, never exported.
+    count_head = nn.Linear(LLM_DIM, COUNT_KINDS * COUNT_CLASSES).to(args.device) if args.count_ground else None
+    params = list(lm.parameters()) + list(proj.parameters()) + (list(count_head.parameters()) if count_head else [])
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     batcher = LlmBatcher(tok, bank, 'none' if args.no_norm_scale else 'per-image', object_position_mode(args),
                          args.patch_only, not args.no_oversample, args.seed + 2, args.place_words, args.relation_words,
@@ -514,6 +553,8 @@ def train_llm(args: argparse.Namespace) -> None:
         assert st['args'] == run_args(args), f'{state_file} was saved by another run: {st["args"]}'
         lm.load_state_dict(st['lm'])
         proj.load_state_dict(st['proj'])
+        if count_head:
+            count_head.load_state_dict(st['count_head'])
         opt.load_state_dict(st['opt'])
         set_rng_states(batcher, st['rng'])
         step, before = st['step'], st['seconds']
@@ -521,7 +562,8 @@ def train_llm(args: argparse.Namespace) -> None:
 
     def save_state() -> None:
         torch.save({'lm': cpu_state(lm), 'proj': cpu_state(proj), 'opt': opt.state_dict(), 'rng': rng_states(batcher),
-                    'step': step, 'seconds': before + time.time() - t0, 'args': run_args(args)}, state_file)
+                    'step': step, 'seconds': before + time.time() - t0, 'args': run_args(args),
+                    **({'count_head': cpu_state(count_head)} if count_head else {})}, state_file)
 
     t0 = time.time()
     while True:
@@ -542,7 +584,7 @@ def train_llm(args: argparse.Namespace) -> None:
             items = batcher.batch(args.scenes_per_step, args.questions_per_scene, qtype='count')
         else:
             items = batcher.batch(args.scenes_per_step, args.questions_per_scene, small=step - args.position_first < args.small_first)
-        loss, acc = llm_loss(lm, proj, items, batcher.image_id, args.ground)
+        loss, acc = llm_loss(lm, proj, items, batcher.image_id, args.ground, count_head, args.count_ground)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -570,6 +612,7 @@ def run_args(args: argparse.Namespace) -> dict:
             **({'position_share': args.position_share} if args.position_share else {}),
             **({'count_share': args.count_share} if args.count_share else {}),
             **({'count_zero': args.count_zero} if args.count_zero else {}),
+            **({'count_ground': args.count_ground} if args.count_ground else {}),
             **({'init': args.init} if args.init else {})}
 
 
@@ -616,6 +659,8 @@ def main() -> None:
                    help='this share of the recipe steps ask counting questions only (same plans and scenes)')
     m.add_argument('--count-zero', type=float, default=0.0, metavar='P',
                    help='this share of the counting questions asks for something the scene lacks (answer 0)')
+    m.add_argument('--count-ground', type=float, default=0.0, metavar='W',
+                   help='weight of the running-count loss on the object tokens (COUNT_LAYER; training only)')
     m.add_argument('--init', default='', metavar='NAME', help='start from the weights of training/out/NAME.pt instead of fresh ones')
     m.add_argument('--resume', action='store_true', help='continue from {name}.state.pt where it exists (saved every 50 steps)')
     m.add_argument('--until', type=int, default=0, help='save the run state and stop after this many steps of the schedule (--resume continues)')
