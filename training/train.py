@@ -296,6 +296,7 @@ class LlmBatcher:
         self.place_words, self.relation_words, self.patch_place = place_words, relation_words, patch_place
         self.rng = np.random.default_rng(seed)
         self.small = [i for i, f in enumerate(bank['facts']) if len(f) <= SMALL_SCENE]
+        self.every = list(range(len(bank['facts'])))
         self.image_id = tok.special_ids[IMAGE]
         self.end_id = tok.special_ids[END]
 
@@ -324,11 +325,11 @@ class LlmBatcher:
         return C.compose(self.bank['feats'][i].float(), GRID, GRID, masks, C.Plan(0, (0, 0), len(masks)), self.norm, self.object_pos)[0]
 
     def position_batch(self, ids: list[int], full: bool = False, word_share: float = 0.5, scenes: int = POSITION_SCENES,
-                       per_scene: int = POSITION_QUESTIONS) -> list:
+                       per_scene: int = POSITION_QUESTIONS, count: bool = False) -> list:
         """A batch of relative-position questions only (`--position-first`, position_diagnostic) on
         scenes drawn from `ids`: object tokens alone in random order grounding colour, shape and side
         words (or, with `full`, the full plan as in `batch`); `word_share` of the questions ask for
-        the relation word, the rest yes/no."""
+        the relation word, the rest yes/no. With `count`, counting questions instead (`--count-objects`)."""
         items = []
         for _ in range(scenes):
             i = ids[int(self.rng.integers(len(ids)))]
@@ -342,6 +343,9 @@ class LlmBatcher:
             scene = scene_from_facts(self.bank['facts'][i])
             qs = []
             while len(qs) < per_scene:
+                if count:
+                    qs.append(self.question(scene, 'count'))
+                    continue
                 word = word_share == 1 or (word_share > 0 and self.rng.random() < word_share)
                 q = (question_position_word if word else question_position)(scene, self.rng)
                 if q is None:
@@ -580,6 +584,8 @@ def train_llm(args: argparse.Namespace) -> None:
             g['lr'] = cosine_lr(int(progress * total), total, args.lr, 50)
         if step < args.position_first or (args.position_share and batcher.rng.random() < args.position_share):
             items = batcher.position_batch(batcher.small)
+        elif args.count_objects and batcher.rng.random() < args.count_objects:
+            items = batcher.position_batch(batcher.every, count=True)
         elif args.count_share and batcher.rng.random() < args.count_share:
             items = batcher.batch(args.scenes_per_step, args.questions_per_scene, qtype='count')
         else:
@@ -613,6 +619,7 @@ def run_args(args: argparse.Namespace) -> dict:
             **({'count_share': args.count_share} if args.count_share else {}),
             **({'count_zero': args.count_zero} if args.count_zero else {}),
             **({'count_ground': args.count_ground} if args.count_ground else {}),
+            **({'count_objects': args.count_objects} if args.count_objects else {}),
             **({'init': args.init} if args.init else {})}
 
 
@@ -659,6 +666,8 @@ def main() -> None:
                    help='this share of the recipe steps ask counting questions only (same plans and scenes)')
     m.add_argument('--count-zero', type=float, default=0.0, metavar='P',
                    help='this share of the counting questions asks for something the scene lacks (answer 0)')
+    m.add_argument('--count-objects', type=float, default=0.0, metavar='P',
+                   help="this share of the steps ask counting questions on object tokens alone (the position pre-phase's batches)")
     m.add_argument('--count-ground', type=float, default=0.0, metavar='W',
                    help='weight of the running-count loss on the object tokens (COUNT_LAYER; training only)')
     m.add_argument('--init', default='', metavar='NAME', help='start from the weights of training/out/NAME.pt instead of fresh ones')

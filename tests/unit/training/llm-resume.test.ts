@@ -17,9 +17,10 @@ const env = { ...process.env, SW_OUT: out };
 const run = (...args: string[]): string =>
   execFileSync('/usr/bin/python3', ['-m', 'training.train', ...args], { cwd: root, env, encoding: 'utf8', stdio: 'pipe' });
 // Every switch the run state carries: the position pre-phase and its interleaved batches, the
-// counting-only batches, the curriculum, side words and relation words draw randomness, and the
-// running-count head has weights of its own; the pause at step 3 falls after the pre-phase's 2 steps.
-const tiny = ['--position-first', '2', '--position-share', '0.5', '--count-share', '0.5', '--count-zero', '0.5', '--count-ground', '0.5', '--steps', '4', '--scenes-per-step', '4', '--questions-per-scene', '3', '--small-first', '3', '--place-words', '--relation-words', '0.5', '--threads', '1'];
+// counting-only batches (with patches and on object tokens alone), the curriculum, side words and
+// relation words draw randomness, and the running-count head has weights of its own; the pause at
+// step 3 falls after the pre-phase's 2 steps.
+const tiny = ['--position-first', '2', '--position-share', '0.5', '--count-share', '0.5', '--count-zero', '0.5', '--count-ground', '0.5', '--count-objects', '0.5', '--steps', '4', '--scenes-per-step', '4', '--questions-per-scene', '3', '--small-first', '3', '--place-words', '--relation-words', '0.5', '--threads', '1'];
 
 /** True when the two checkpoints hold identical projector and LLM weights. */
 function sameWeights(a: string, b: string): boolean {
