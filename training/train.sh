@@ -34,31 +34,35 @@ DEV=${SW_DEVICE:-cpu}
 CORES=$(nproc)
 if [ "${SW_QUICK:-0}" = 1 ]; then
   ENC=(--steps 20 --batch 8) SEG=(--steps 20) FEAT=(--scenes 256) PRE=(--position-first 20) LLM=(--steps 40)
-  POLISH=(--steps 20) ABL=(--steps 20)
+  POLISH=(--steps 20) POLISH_HI=(--steps 20) ABL=(--steps 20)
 else
   ENC=(--steps 900 --batch 24 --lr 2e-3) SEG=(--steps 800 --prompts 12) FEAT=(--scenes 8000)
   SHAPE=(--scenes-per-step 32 --questions-per-scene 10)
   PRE=(--position-first 1500 "${SHAPE[@]}")
   LLM=(--steps "${SW_LLM_STEPS:-2000}" "${SHAPE[@]}")
   POLISH=(--steps 600 "${SHAPE[@]}")
+  POLISH_HI=(--steps 800 "${SHAPE[@]}")
   # The v2 runs (the v2 model and its ablations) keep the v2 recipe (1600 steps, no pre-phase, no position words).
   ABL=(--steps 1600 "${SHAPE[@]}")
   [ -n "${SW_LLM_MINUTES:-}" ] && LLM+=(--minutes "$SW_LLM_MINUTES") && POLISH+=(--minutes "$SW_LLM_MINUTES") \
-    && ABL+=(--minutes "$SW_LLM_MINUTES")
+    && POLISH_HI+=(--minutes "$SW_LLM_MINUTES") && ABL+=(--minutes "$SW_LLM_MINUTES")
 fi
 # The v3 main recipe: a pre-phase of position questions on object tokens alone (its own run, its
 # learning rate annealed to zero), then the recipe from its weights, rehearsing the pre-phase on a
 # quarter of the steps; object tokens ground their side words, half the position questions ask for
-# the relation word (training/README.md, "The v3 run"). Two polish runs then continue, each from
-# the previous run's weights (a fresh schedule, same seed), at a quarter of the recipe's learning
-# rate, rehearsing position on a tenth of the steps: llm-recipe -> llm-polish -> llm-main.
+# the relation word (training/README.md, "The v3 run"). Polish runs then continue, each from the
+# previous run's weights (a fresh schedule, same seed), rehearsing position on a tenth of the
+# steps: two at a quarter of the recipe's learning rate (600 steps), then two at half of it (800
+# steps, POLISH_HI): llm-recipe -> llm-polish -> llm-polish2 -> llm-polish3 -> llm-main.
 V3=(--place-words --relation-words 0.5)
 PRE+=(--steps 0 "${V3[@]}")
 LLM+=(--init llm-pre --position-share 0.25 "${V3[@]}")
 POLISH+=(--lr 5e-4 --position-share 0.1 "${V3[@]}")
+POLISH_HI+=(--lr 1e-3 --position-share 0.1 "${V3[@]}")
 # SW_RESUME=1 continues LLM runs paused with `train.py llm --until` (or stopped between their
 # 50-step saves) from training/out/<name>.state.pt; the weights end as an uninterrupted run's.
-[ "${SW_RESUME:-0}" = 1 ] && PRE+=(--resume) && LLM+=(--resume) && POLISH+=(--resume) && ABL+=(--resume)
+[ "${SW_RESUME:-0}" = 1 ] && PRE+=(--resume) && LLM+=(--resume) && POLISH+=(--resume) && POLISH_HI+=(--resume) \
+  && ABL+=(--resume)
 T0=$(date +%s)
 stamp() { echo "[$(date -u +%H:%M:%S)] $* (+$(( $(date +%s) - T0 ))s)"; }
 
@@ -102,14 +106,17 @@ fi
 if [ "$DEV" != cpu ]; then
   stamp "stage 3: projector + LLM, main and ablations at once on $DEV"
   { llm llm-pre 2 "${PRE[@]}" && llm llm-recipe 2 "${LLM[@]}" && llm llm-polish 2 --init llm-recipe "${POLISH[@]}" \
-    && llm llm-main 2 --init llm-polish "${POLISH[@]}"; } & pids+=($!)
+    && llm llm-polish2 2 --init llm-polish "${POLISH[@]}" && llm llm-polish3 2 --init llm-polish2 "${POLISH_HI[@]}" \
+    && llm llm-main 2 --init llm-polish3 "${POLISH_HI[@]}"; } & pids+=($!)
   for v in "${VARIANTS[@]}"; do llm "llm-$v" 2 $(switch "$v") "${ABL[@]}" & pids+=($!); done
 else
   stamp "stage 3: projector + LLM (main)"
   llm llm-pre 2 "${PRE[@]}"
   llm llm-recipe 2 "${LLM[@]}"
   llm llm-polish 2 --init llm-recipe "${POLISH[@]}"
-  llm llm-main 2 --init llm-polish "${POLISH[@]}"
+  llm llm-polish2 2 --init llm-polish "${POLISH[@]}"
+  llm llm-polish3 2 --init llm-polish2 "${POLISH_HI[@]}"
+  llm llm-main 2 --init llm-polish3 "${POLISH_HI[@]}"
   stamp "stage 3: the v2 runs (two at a time)"
   for pair in "v2 patch-only" "no-norm-scale no-oversample" "object-pos"; do
     pair_pids=()

@@ -5,18 +5,19 @@ import { accuracy, type SweepRow, type Tally } from '../../src/eval/summary.ts';
 
 // Semantic checks on the trained ShapesWorld model and its shipped evaluation set, through the
 // whole SDK (AMG masks, planner, composition, LLM). Decoding is greedy and the scenes fixed, so the
-// outcome is deterministic; the thresholds sit between the shipped model's (v3c) numbers on the
+// outcome is deterministic; the thresholds sit between the shipped model's (v3f) numbers on the
 // first 20 scenes and those of a composition bug (every object token pooled from its mirrored
 // mask, src/tokens/pool-mask.ts), exist + count + attribute (64 questions):
-//   15 tokens, three kinds: 51/64 (mirrored: 43/64); threshold 47
-//   15 tokens, three kinds minus patch only: 51 - 42 = +9 (mirrored: 43 - 42 = +1); threshold +5
-//   9 tokens object-first (CLS + the objects, almost no patches): 51/64 (mirrored: 43/64); 0.73
-// At 57 (1+36+K, K ~4), all four types (80 questions): 65/80 (mirrored: 58/80), threshold 0.77;
-// attribute 17/20 (mirrored: 10/20), threshold 0.65. Position at 57 reads 13/16 (mirrored: 14/16,
+//   15 tokens, three kinds: 49/64 (mirrored: 43/64); threshold 46
+//   15 tokens, three kinds minus patch only: 49 - 47 = +2 (mirrored: 43 - 47 = -4); threshold 0
+//   9 tokens object-first (CLS + the objects, almost no patches): 53/64 (mirrored: 40/64); 0.73
+// At 57 (1+36+K, K ~4), all four types (80 questions): 67/80 (mirrored: 61/80), threshold 0.8;
+// attribute 18/20 (mirrored: 14/20), threshold 0.8. Position at 57 reads 13/16 (mirrored: 12/16,
 // the patch tokens carry it), so it is checked for right answers only; the next test also checks
-// 57 by the model's confidence. Counting at 57 reads 14/21 (mirrored 15/21) and does not
-// separate; its answers are checked to be numbers. The previous model (v3b) read 50/64 at 15,
-// attribute 14/20 at 57; v2 attribute 17/20, position 5/16. Mask IoU 0.665.
+// 57 by the model's confidence. Counting at 57 reads 15/21 (mirrored 15/21) and does not
+// separate; its answers are checked to be numbers. v3f's patch tokens alone answer 47/64 at 15
+// (v3c: 42/64), so the margin over them is smaller than v3c's +9. The previous model (v3c) read
+// 51/64 at 15, attribute 17/20 at 57. Mask IoU 0.665.
 const SCENES = 20;
 
 /** The tallies of several question types added up. */
@@ -24,7 +25,7 @@ function correctOf(row: SweepRow, types: string[]): Tally {
   return types.reduce((s, t) => ({ correct: s.correct + (row.byType[t]?.correct ?? 0), total: s.total + (row.byType[t]?.total ?? 0) }), { correct: 0, total: 0 });
 }
 
-test('ShapesWorld: right answers at budget 57, from object tokens alone, and above patch tokens at budget 15', async ({ page }) => {
+test('ShapesWorld: right answers at budget 57, from object tokens alone, and not behind patch tokens at budget 15', async ({ page }) => {
   test.setTimeout(1_200_000);
   await page.goto('/tests/browser/pages/sweep.html');
   await page.waitForFunction(() => document.title === 'ready');
@@ -49,23 +50,23 @@ test('ShapesWorld: right answers at budget 57, from object tokens alone, and abo
   expect(counts.filter((r) => !/^\d+$/.test(r.answer)).map((r) => `${r.question} -> ${r.answer}`)).toEqual([]);
   expect(at57.tokens).toBeGreaterThan(40);
   expect(Object.keys(at57.byType).sort()).toEqual(['attribute', 'count', 'exist', 'position']);
-  expect(accuracy(at57.all), `all: ${at57.all.correct}/${at57.all.total}`).toBeGreaterThanOrEqual(0.77);
+  expect(accuracy(at57.all), `all: ${at57.all.correct}/${at57.all.total}`).toBeGreaterThanOrEqual(0.8);
   const attr57 = at57.byType.attribute!;
-  expect(accuracy(attr57), `attribute at 57: ${attr57.correct}/${attr57.total}`).toBeGreaterThanOrEqual(0.65);
+  expect(accuracy(attr57), `attribute at 57: ${attr57.correct}/${attr57.total}`).toBeGreaterThanOrEqual(0.8);
   const pos57 = at57.byType.position!;
   expect(accuracy(pos57), `position at 57: ${pos57.correct}/${pos57.total}`).toBeGreaterThanOrEqual(0.75);
-  expect(three15.correct, `three kinds at 15, exist+count+attribute: ${three15.correct}/${three15.total}`).toBeGreaterThanOrEqual(47);
+  expect(three15.correct, `three kinds at 15, exist+count+attribute: ${three15.correct}/${three15.total}`).toBeGreaterThanOrEqual(46);
   const first9 = correctOf(row('objects first', 9), named);
   expect(accuracy(first9), `object-first at 9, exist+count+attribute: ${first9.correct}/${first9.total}`).toBeGreaterThanOrEqual(0.73);
-  expect(three15.correct - patch15.correct, 'object tokens add colour and shape at budget 15').toBeGreaterThanOrEqual(5);
+  expect(three15.correct - patch15.correct, 'object tokens at budget 15 answer at least as many as patch tokens alone').toBeGreaterThanOrEqual(0);
   expect(result.sweep.maskQuality[0]!.meanBestIoU).toBeGreaterThan(0.6);
 });
 
 // At budget 57 the 36 patch tokens carry the answers whatever the object tokens say (above), so
 // greedy correctness cannot see a composition bug there; the model's confidence can. Mean
 // log-probability of the right answer's first token, exist + count + attribute on the first 20
-// scenes (64 questions), shipped model (v3c): -0.488 (mirrored-mask mutation: -0.630); threshold
-// midway (v3b read -0.521, mutated -0.696; v2 -0.409, mutated -0.477).
+// scenes (64 questions), shipped model (v3f): -0.428 (mirrored-mask mutation: -0.535); threshold
+// midway (v3c read -0.488, mutated -0.630; v3b -0.521, mutated -0.696; v2 -0.409, mutated -0.477).
 test('ShapesWorld at budget 57: the object tokens make the right answers likelier (mirrored masks do not)', async ({ page }) => {
   test.setTimeout(600_000);
   await page.goto('/tests/browser/pages/sweep.html');
@@ -79,7 +80,7 @@ test('ShapesWorld at budget 57: the object tokens make the right answers likelie
   });
   console.log(`ShapesWorld, ${SCENES} scenes at 57 tokens: mean log p(right answer) ${r.meanLogProb.toFixed(4)} over ${r.questions} questions`);
   expect(r.questions).toBe(64);
-  expect(r.meanLogProb).toBeGreaterThan(-0.56);
+  expect(r.meanLogProb).toBeGreaterThan(-0.48);
 });
 
 // Every shipped comparison package (the v2 model and its ablations) loads (sizes and hashes
