@@ -132,7 +132,7 @@ function findings(result: ExperimentResult, budgets: ReadonlyArray<number | 'ful
     `- **RQ3, does norm scaling matter?** ${ablation('no-norm-scale')}.`,
     `- **RQ4, does training with varied, object-rich plans (oversampling) matter, and do object tokens matter in training?** ${ablation('no-oversample')}; ${ablation('patch-only')}.`,
     `- **Ours, beyond the paper: does a box embedding on object tokens help?** ${ablation('object-pos')}.`,
-    `- **Ours: the v3 recipe (a position pre-phase, side words, relation-word questions, a polish run) against v2:** ${minus('three kinds', base, 'the shipped model (three kinds)')}.`,
+    `- **Ours: the v3 recipe (a position pre-phase, side words, relation-word questions, polish runs) against v2:** ${minus('three kinds', base, 'the shipped model (three kinds)')}.`,
   ];
 }
 
