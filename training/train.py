@@ -542,7 +542,8 @@ def train_llm(args: argparse.Namespace) -> None:
         ck = torch.load(f'{OUT}/{args.init}.pt', map_location=args.device)
         lm.load_state_dict(ck['lm'])
         proj.load_state_dict(ck['proj'])
-    # The running-count head is training-only: it is saved with the run, never exported.
+    # The running-count head is training-only: it travels in the run state (for --resume), not in
+    # the checkpoint or the package.
     count_head = nn.Linear(LLM_DIM, COUNT_KINDS * COUNT_CLASSES).to(args.device) if args.count_ground else None
     params = list(lm.parameters()) + list(proj.parameters()) + (list(count_head.parameters()) if count_head else [])
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
