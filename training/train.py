@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import random
 import time
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -296,7 +297,6 @@ class LlmBatcher:
         self.place_words, self.relation_words, self.patch_place = place_words, relation_words, patch_place
         self.rng = np.random.default_rng(seed)
         self.small = [i for i, f in enumerate(bank['facts']) if len(f) <= SMALL_SCENE]
-        self.every = list(range(len(bank['facts'])))
         self.image_id = tok.special_ids[IMAGE]
         self.end_id = tok.special_ids[END]
 
@@ -324,7 +324,7 @@ class LlmBatcher:
         masks = masks if order is None else masks[order]
         return C.compose(self.bank['feats'][i].float(), GRID, GRID, masks, C.Plan(0, (0, 0), len(masks)), self.norm, self.object_pos)[0]
 
-    def position_batch(self, ids: list[int], full: bool = False, word_share: float = 0.5, scenes: int = POSITION_SCENES,
+    def position_batch(self, ids: Sequence[int], full: bool = False, word_share: float = 0.5, scenes: int = POSITION_SCENES,
                        per_scene: int = POSITION_QUESTIONS, count: bool = False) -> list:
         """A batch of relative-position questions only (`--position-first`, position_diagnostic) on
         scenes drawn from `ids`: object tokens alone in random order grounding colour, shape and side
@@ -586,7 +586,7 @@ def train_llm(args: argparse.Namespace) -> None:
         if step < args.position_first or (args.position_share and batcher.rng.random() < args.position_share):
             items = batcher.position_batch(batcher.small)
         elif args.count_objects and batcher.rng.random() < args.count_objects:
-            items = batcher.position_batch(batcher.every, count=True)
+            items = batcher.position_batch(range(len(bank['facts'])), count=True)
         elif args.count_share and batcher.rng.random() < args.count_share:
             items = batcher.batch(args.scenes_per_step, args.questions_per_scene, qtype='count')
         else:
