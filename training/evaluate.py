@@ -24,7 +24,7 @@ from .data import GRID
 from .models import DecoderLM, Projector, ViT
 from .shapesworld import QUESTION_TYPES, rle_decode
 from .tokenizer import IMAGE, Tokenizer, render_prompt
-from .train import FULL_BUDGET, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT, encode_images, load_segmenter
+from .train import FULL_BUDGET, OUT, encode_images, load_llm, load_segmenter
 
 EVAL = 'public/eval/shapesworld'
 SETTINGS = [('full', FULL_BUDGET, 'balanced'), ('57', 57, 'balanced'), ('15', 15, 'balanced'), ('4', 4, 'balanced'),
@@ -62,11 +62,7 @@ def main() -> None:
     vit = ViT()
     vit.load_state_dict(torch.load(f'{OUT}/encoder.pt'))
     vit.eval()
-    ck = torch.load(f'{OUT}/{a.llm}.pt')
-    lm = DecoderLM(tok.size, LLM_DIM, LLM_DEPTH, LLM_HEADS)
-    lm.load_state_dict(ck['lm'])
-    proj = Projector(128, LLM_DIM)
-    proj.load_state_dict(ck['proj'])
+    lm, proj = load_llm(a.llm)
     lm.eval()
     proj.eval()
     meta_path = f'{OUT}/{a.llm}.json'  # written when a run ends; a running one is the main recipe

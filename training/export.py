@@ -26,7 +26,7 @@ from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, V
 from .seeds import scene_seed
 from .shapesworld import MASK_SIZE, SCENE_SIZE, generate_scene
 from .tokenizer import END, IMAGE, Tokenizer, render_prompt
-from .train import BUDGETS, LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT, load_segmenter
+from .train import BUDGETS, OUT, load_llm, load_segmenter
 
 OPSET = 14
 # Budget presets: names say the budget only; the plan a budget buys depends on the image's masks
@@ -78,11 +78,7 @@ def load_models(llm_name: str) -> tuple[ViT, SegVisionEncoder, PromptMaskDecoder
     vit = ViT()
     vit.load_state_dict(torch.load(f'{OUT}/encoder.pt'))
     senc, sdec = load_segmenter()
-    ck = torch.load(f'{OUT}/{llm_name}.pt')
-    lm = DecoderLM(tok.size, LLM_DIM, LLM_DEPTH, LLM_HEADS)
-    lm.load_state_dict(ck['lm'])
-    proj = Projector(128, LLM_DIM)
-    proj.load_state_dict(ck['proj'])
+    lm, proj = load_llm(llm_name)
     for m in (vit, senc, sdec, lm, proj):
         m.eval()
     return vit, senc, sdec, proj, lm, tok

@@ -31,7 +31,7 @@ from .export import FILES, Embedder, MergedDecoder, export_component, package_pa
 from .models import DecoderLM, Projector, PromptMaskDecoder, SegVisionEncoder, ViT
 from .shapesworld import SCENE_SIZE
 from .tokenizer import Tokenizer
-from .train import LLM_DEPTH, LLM_DIM, LLM_HEADS, OUT
+from .train import LLM_DIM, LLM_HEADS, OUT
 
 
 def _initializers(path: str) -> dict[str, np.ndarray]:
@@ -166,7 +166,7 @@ def rebuild_llm(package: str, variant: str | None, name: str, ref: dict[str, np.
     """training/out/<name>.pt (+ <name>.json) from a package's projector, embedder and decoder."""
     paths = package_paths(variant)
     manifest = json.load(open(f'{package}/manifest{"-" + variant if variant else ""}.json'))
-    lm = DecoderLM(Tokenizer().size, LLM_DIM, LLM_DEPTH, LLM_HEADS)
+    lm = DecoderLM(Tokenizer().size, LLM_DIM, manifest['llm']['numLayers'], LLM_HEADS)
     proj = Projector(128, LLM_DIM)
 
     rebuild(proj, f'{package}/{paths["projector"]}', exporter('projector'))

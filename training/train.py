@@ -35,6 +35,8 @@ FULL_BUDGET = 1 + GRID * GRID + 20
 LLM_DIM = 128
 LLM_DEPTH = 4
 LLM_HEADS = 4
+GROW_SEED = 7  # seed offset of the layers a deeper run adds to a shallower --init (their first weights)
+ZERO_IN_NEW_LAYER = ('o.weight', 'mlp.2.weight', 'mlp.2.bias')  # what a grown layer writes to the residual stream
 
 
 def seed_all(seed: int) -> None:
@@ -526,6 +528,45 @@ def set_rng_states(batcher: LlmBatcher, st: dict) -> None:
     torch.set_rng_state(st['torch'])
 
 
+def checkpoint_depth(lm_state: dict[str, torch.Tensor]) -> int:
+    """How many decoder layers a DecoderLM state dict holds."""
+    return len({k.split('.')[1] for k in lm_state if k.startswith('layers.')})
+
+
+def load_llm(name: str, device: str = 'cpu') -> tuple[DecoderLM, Projector]:
+    """A finished LLM run's decoder and projector (training/out/NAME.pt), at the depth it was trained."""
+    ck = torch.load(f'{OUT}/{name}.pt', map_location=device)
+    lm = DecoderLM(Tokenizer().size, LLM_DIM, checkpoint_depth(ck['lm']), LLM_HEADS).to(device)
+    lm.load_state_dict(ck['lm'])
+    proj = Projector(128, LLM_DIM).to(device)
+    proj.load_state_dict(ck['proj'])
+    return lm, proj
+
+
+def grown_state(lm_state: dict[str, torch.Tensor], depth: int, seed: int) -> dict[str, torch.Tensor]:
+    """A `depth`-layer decoder that computes what the shallower `lm_state` computes: the new layers
+    sit evenly among the old ones (4 -> 6: after the 2nd and the 4th) with their attention output and
+    MLP output zero, so each starts as the identity on the residual stream and training grows it.
+    The new layers' other weights come from their own seed, leaving the run's RNG stream untouched."""
+    old = checkpoint_depth(lm_state)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        fresh = DecoderLM(lm_state['embed.weight'].shape[0], LLM_DIM, depth, LLM_HEADS).state_dict()
+    extra = depth - old
+    after = [(k + 1) * old // extra - 1 for k in range(extra)]  # the old layer each new one follows
+    order: list[int | None] = []
+    for j in range(old):
+        order += [j] + [None] * after.count(j)
+    out = {k: v for k, v in lm_state.items() if not k.startswith('layers.')}
+    for i, j in enumerate(order):
+        src, prefix = (fresh, f'layers.{i}.') if j is None else (lm_state, f'layers.{j}.')
+        for k, v in src.items():
+            if k.startswith(prefix):
+                name = k[len(prefix):]
+                out[f'layers.{i}.{name}'] = torch.zeros_like(v) if j is None and name in ZERO_IN_NEW_LAYER else v
+    return out
+
+
 def train_llm(args: argparse.Namespace) -> None:
     """Projector + decoder LLM on the frozen encoder's composed tokens.
 
@@ -536,11 +577,13 @@ def train_llm(args: argparse.Namespace) -> None:
     seed_all(args.seed + 2)
     tok = Tokenizer()
     bank = torch.load(f'{OUT}/features.pt', weights_only=False)  # our own file: arrays and facts
-    lm = DecoderLM(tok.size, LLM_DIM, LLM_DEPTH, LLM_HEADS).to(args.device)
+    lm = DecoderLM(tok.size, LLM_DIM, args.depth, LLM_HEADS).to(args.device)
     proj = Projector(128, LLM_DIM).to(args.device)
     if args.init:  # fine-tune a finished run (its weights; a fresh optimiser and schedule)
         ck = torch.load(f'{OUT}/{args.init}.pt', map_location=args.device)
-        lm.load_state_dict(ck['lm'])
+        init_depth = checkpoint_depth(ck['lm'])
+        assert init_depth <= args.depth, f'--init {args.init} has {init_depth} layers; --depth {args.depth} cannot hold them'
+        lm.load_state_dict(ck['lm'] if init_depth == args.depth else grown_state(ck['lm'], args.depth, args.seed + GROW_SEED))
         proj.load_state_dict(ck['proj'])
     # The running-count head is training-only: it travels in the run state (for --resume), not in
     # the checkpoint or the package.
@@ -621,6 +664,7 @@ def run_args(args: argparse.Namespace) -> dict:
             **({'count_zero': args.count_zero} if args.count_zero else {}),
             **({'count_ground': args.count_ground} if args.count_ground else {}),
             **({'count_objects': args.count_objects} if args.count_objects else {}),
+            **({'depth': args.depth} if args.depth != LLM_DEPTH else {}),
             **({'init': args.init} if args.init else {})}
 
 
@@ -672,6 +716,7 @@ def main() -> None:
     m.add_argument('--count-ground', type=float, default=0.0, metavar='W',
                    help='weight of the running-count loss on the object tokens (COUNT_LAYER; training only)')
     m.add_argument('--init', default='', metavar='NAME', help='start from the weights of training/out/NAME.pt instead of fresh ones')
+    m.add_argument('--depth', type=int, default=LLM_DEPTH, help='decoder layers; deeper than --init grows it (grown_state)')
     m.add_argument('--resume', action='store_true', help='continue from {name}.state.pt where it exists (saved every 50 steps)')
     m.add_argument('--until', type=int, default=0, help='save the run state and stop after this many steps of the schedule (--resume continues)')
     for sp in (e, s, f, m):

@@ -64,6 +64,21 @@ torch.save(st, p)`;
     expect(sameWeights('straight', 'fresh0')).toBe(false);
   });
 
+  it('grows a finished run deeper (--depth) without changing what it computes, and trains the new layers', () => {
+    run('llm', '--name', 'deep0', '--init', 'straight', '--depth', '6', '--steps', '0', '--threads', '1');
+    run('llm', '--name', 'deep2', '--init', 'straight', '--depth', '6', '--steps', '2', '--scenes-per-step', '4', '--threads', '1');
+    const code = `import torch
+from training.train import load_llm
+(a, pa), (b, pb), (c, _) = (load_llm(n) for n in ('straight', 'deep0', 'deep2'))
+x = pa(torch.randn(1, 9, 128))
+args = (torch.ones(1, 9, dtype=torch.long), torch.arange(9)[None])
+with torch.no_grad():
+    same = torch.allclose(a(x, *args, a.empty_past(1))[0], b(x, *args, b.empty_past(1))[0], atol=1e-5)
+print(a.depth, b.depth, same, float(c.layers[2].o.weight.abs().max()) > 0, float(c.layers[5].mlp[2].weight.abs().max()) > 0)`;
+    expect(execFileSync('/usr/bin/python3', ['-c', code], { cwd: root, env, encoding: 'utf8' }).trim()).toBe('4 6 True True True');
+    expect(() => run('llm', '--name', 'shallow', '--init', 'deep0', '--steps', '0', '--threads', '1')).toThrow(/cannot hold them/);
+  });
+
   it('refuses to resume a state saved with other switches', () => {
     run('llm', '--name', 'other', ...tiny, '--until', '2');
     expect(() => run('llm', '--name', 'other', ...tiny.filter((a) => a !== '--place-words'), '--resume')).toThrow(/saved by another run/);
