@@ -52,8 +52,8 @@ fi
 # quarter of the steps; object tokens ground their side words, half the position questions ask for
 # the relation word (training/README.md, "The v3 run"). Polish runs then continue, each from the
 # previous run's weights (a fresh schedule, same seed), rehearsing position on a tenth of the
-# steps: two at a quarter of the recipe's learning rate (600 steps), then two at half of it (800
-# steps, POLISH_HI): llm-recipe -> llm-polish -> llm-polish2 -> llm-polish3 -> llm-main.
+# steps: two at a quarter of the recipe's learning rate (600 steps), then three at half of it (800
+# steps, POLISH_HI): llm-recipe -> llm-polish -> llm-polish2 -> llm-polish3 -> llm-polish4 -> llm-main.
 V3=(--place-words --relation-words 0.5)
 PRE+=(--steps 0 "${V3[@]}")
 LLM+=(--init llm-pre --position-share 0.25 "${V3[@]}")
@@ -107,7 +107,7 @@ if [ "$DEV" != cpu ]; then
   stamp "stage 3: projector + LLM, main and ablations at once on $DEV"
   { llm llm-pre 2 "${PRE[@]}" && llm llm-recipe 2 "${LLM[@]}" && llm llm-polish 2 --init llm-recipe "${POLISH[@]}" \
     && llm llm-polish2 2 --init llm-polish "${POLISH[@]}" && llm llm-polish3 2 --init llm-polish2 "${POLISH_HI[@]}" \
-    && llm llm-main 2 --init llm-polish3 "${POLISH_HI[@]}"; } & pids+=($!)
+    && llm llm-polish4 2 --init llm-polish3 "${POLISH_HI[@]}" && llm llm-main 2 --init llm-polish4 "${POLISH_HI[@]}"; } & pids+=($!)
   for v in "${VARIANTS[@]}"; do llm "llm-$v" 2 $(switch "$v") "${ABL[@]}" & pids+=($!); done
 else
   stamp "stage 3: projector + LLM (main)"
@@ -116,7 +116,8 @@ else
   llm llm-polish 2 --init llm-recipe "${POLISH[@]}"
   llm llm-polish2 2 --init llm-polish "${POLISH[@]}"
   llm llm-polish3 2 --init llm-polish2 "${POLISH_HI[@]}"
-  llm llm-main 2 --init llm-polish3 "${POLISH_HI[@]}"
+  llm llm-polish4 2 --init llm-polish3 "${POLISH_HI[@]}"
+  llm llm-main 2 --init llm-polish4 "${POLISH_HI[@]}"
   stamp "stage 3: the v2 runs (two at a time)"
   for pair in "v2 patch-only" "no-norm-scale no-oversample" "object-pos"; do
     pair_pids=()

@@ -5,19 +5,19 @@ import { accuracy, type SweepRow, type Tally } from '../../src/eval/summary.ts';
 
 // Semantic checks on the trained ShapesWorld model and its shipped evaluation set, through the
 // whole SDK (AMG masks, planner, composition, LLM). Decoding is greedy and the scenes fixed, so the
-// outcome is deterministic; the thresholds sit between the shipped model's (v3f) numbers on the
+// outcome is deterministic; the thresholds sit between the shipped model's (v3g) numbers on the
 // first 20 scenes and those of a composition bug (every object token pooled from its mirrored
 // mask, src/tokens/pool-mask.ts), exist + count + attribute (64 questions):
 //   15 tokens, three kinds: 49/64 (mirrored: 43/64); threshold 46
-//   15 tokens, three kinds minus patch only: 49 - 47 = +2 (mirrored: 43 - 47 = -4); threshold 0
-//   9 tokens object-first (CLS + the objects, almost no patches): 53/64 (mirrored: 40/64); 0.73
-// At 57 (1+36+K, K ~4), all four types (80 questions): 67/80 (mirrored: 61/80), threshold 0.8;
-// attribute 18/20 (mirrored: 14/20), threshold 0.8. Position at 57 reads 13/16 (mirrored: 12/16,
+//   15 tokens, three kinds minus patch only: 49 - 48 = +1 (mirrored: 43 - 48 = -5); threshold 0
+//   9 tokens object-first (CLS + the objects, almost no patches): 51/64 (mirrored: 40/64); 0.73
+// At 57 (1+36+K, K ~4), all four types (80 questions): 68/80 (mirrored: 62/80), threshold 0.8;
+// attribute 17/20 (mirrored: 15/20), threshold 0.8. Position at 57 reads 13/16 (mirrored: 12/16,
 // the patch tokens carry it), so it is checked for right answers only; the next test also checks
-// 57 by the model's confidence. Counting at 57 reads 15/21 (mirrored 15/21) and does not
-// separate; its answers are checked to be numbers. v3f's patch tokens alone answer 47/64 at 15
-// (v3c: 42/64), so the margin over them is smaller than v3c's +9. The previous model (v3c) read
-// 51/64 at 15, attribute 17/20 at 57. Mask IoU 0.665.
+// 57 by the model's confidence. Counting at 57 reads 17/21 (mirrored 15/21), too few questions
+// to separate; its answers are checked to be numbers. The patch tokens alone answer 48/64 at 15
+// (v3c: 42/64), so the margin over them is smaller than v3c's +9. The previous model (v3f) read
+// 49/64 at 15 (+2 over patch only), 67/80 at 57, attribute 18/20. Mask IoU 0.665.
 const SCENES = 20;
 
 /** The tallies of several question types added up. */
@@ -65,8 +65,8 @@ test('ShapesWorld: right answers at budget 57, from object tokens alone, and not
 // At budget 57 the 36 patch tokens carry the answers whatever the object tokens say (above), so
 // greedy correctness cannot see a composition bug there; the model's confidence can. Mean
 // log-probability of the right answer's first token, exist + count + attribute on the first 20
-// scenes (64 questions), shipped model (v3f): -0.428 (mirrored-mask mutation: -0.535); threshold
-// midway (v3c read -0.488, mutated -0.630; v3b -0.521, mutated -0.696; v2 -0.409, mutated -0.477).
+// scenes (64 questions), shipped model (v3g): -0.389 (mirrored-mask mutation: -0.518); threshold
+// midway (v3f read -0.428, mutated -0.535; v3c -0.488, mutated -0.630; v3b -0.521, mutated -0.696; v2 -0.409, mutated -0.477).
 test('ShapesWorld at budget 57: the object tokens make the right answers likelier (mirrored masks do not)', async ({ page }) => {
   test.setTimeout(600_000);
   await page.goto('/tests/browser/pages/sweep.html');
@@ -80,7 +80,7 @@ test('ShapesWorld at budget 57: the object tokens make the right answers likelie
   });
   console.log(`ShapesWorld, ${SCENES} scenes at 57 tokens: mean log p(right answer) ${r.meanLogProb.toFixed(4)} over ${r.questions} questions`);
   expect(r.questions).toBe(64);
-  expect(r.meanLogProb).toBeGreaterThan(-0.48);
+  expect(r.meanLogProb).toBeGreaterThan(-0.45);
 });
 
 // Every shipped comparison package (the v2 model and its ablations) loads (sizes and hashes
