@@ -558,12 +558,11 @@ def grown_state(lm_state: dict[str, torch.Tensor], depth: int, seed: int) -> dic
     for j in range(old):
         order += [j] + [None] * after.count(j)
     out = {k: v for k, v in lm_state.items() if not k.startswith('layers.')}
-    for i, j in enumerate(order):
-        src, prefix = (fresh, f'layers.{i}.') if j is None else (lm_state, f'layers.{j}.')
-        for k, v in src.items():
-            if k.startswith(prefix):
-                name = k[len(prefix):]
-                out[f'layers.{i}.{name}'] = torch.zeros_like(v) if j is None and name in ZERO_IN_NEW_LAYER else v
+    for k, v in fresh.items():
+        if k.startswith('layers.'):
+            _, i, name = k.split('.', 2)
+            j = order[int(i)]
+            out[k] = lm_state[f'layers.{j}.{name}'] if j is not None else torch.zeros_like(v) if name in ZERO_IN_NEW_LAYER else v
     return out
 
 
